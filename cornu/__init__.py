@@ -1,0 +1,41 @@
+"""cornu: the Keras API, implemented natively on PyTorch.
+
+`import cornu as keras` gives Keras's namespaces. Submodules load on first use, so
+`import cornu` stays quick.
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = (
+    "activations", "applications", "backend", "callbacks", "config", "constraints", "datasets",
+    "distribution", "dtype_policies", "initializers", "layers", "losses", "metrics",
+    "mixed_precision", "models", "ops", "optimizers", "regularizers", "saving", "utils",
+)
+_TOP_LEVEL = {
+    "Sequential": "cornu.models",
+    "Model": "cornu.models",
+    "Input": "cornu.layers",
+    "Layer": "cornu.layers",
+    "Variable": "cornu.layers",
+    "KerasTensor": "cornu.layers",
+    "Loss": "cornu.losses",
+    "Metric": "cornu.metrics",
+    "Optimizer": "cornu.optimizers",
+    "Initializer": "cornu.initializers",
+    "Regularizer": "cornu.regularizers",
+    "Constraint": "cornu.constraints",
+}
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"cornu.{name}")
+    if name in _TOP_LEVEL:
+        return getattr(importlib.import_module(_TOP_LEVEL[name]), name)
+    raise AttributeError(f"module 'cornu' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_SUBMODULES) + list(_TOP_LEVEL))

@@ -1,0 +1,79 @@
+"""Global settings: float type, fuzz factor, image layout and default device."""
+
+import torch
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
+_DEVICE = None  # None: CUDA when available, else CPU
+
+_VALID_FLOATX = ("float16", "bfloat16", "float32", "float64")
+
+
+def floatx():
+    """Returns the default float type as a string, e.g. `"float32"`."""
+    return _FLOATX
+
+
+def set_floatx(value):
+    """Sets the default float type (`"float16"`, `"bfloat16"`, `"float32"` or `"float64"`)."""
+    global _FLOATX
+    if value not in _VALID_FLOATX:
+        raise ValueError(f"Unknown `floatx` value: {value!r}. Expected one of {_VALID_FLOATX}.")
+    _FLOATX = str(value)
+
+
+def epsilon():
+    """Returns the fuzz factor used in numeric expressions (1e-7 by default)."""
+    return _EPSILON
+
+
+def set_epsilon(value):
+    """Sets the fuzz factor used in numeric expressions."""
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def image_data_format():
+    """Returns `"channels_last"` or `"channels_first"`."""
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format):
+    """Sets the default image layout: `"channels_last"` or `"channels_first"`."""
+    global _IMAGE_DATA_FORMAT
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            "`data_format` must be 'channels_last' or 'channels_first'. "
+            f"Received: {data_format!r}")
+    _IMAGE_DATA_FORMAT = data_format
+
+
+def standardize_data_format(data_format):
+    """Returns `data_format`, or the global default when it is None, after checking it."""
+    if data_format is None:
+        return image_data_format()
+    data_format = str(data_format).lower()
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            "`data_format` must be 'channels_last' or 'channels_first'. "
+            f"Received: {data_format!r}")
+    return data_format
+
+
+def device():
+    """The torch device new models use: the configured one, else CUDA when present, else CPU."""
+    if _DEVICE is not None:
+        return torch.device(_DEVICE)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def set_device(name):
+    """Sets the device new models are placed on (`"cpu"`, `"cuda"`, `"cuda:1"`, or None for auto)."""
+    global _DEVICE
+    _DEVICE = None if name is None else str(torch.device(name))
+
+
+def backend():
+    """The name of the backend: always `"torch"`."""
+    return "torch"
