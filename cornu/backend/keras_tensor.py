@@ -1,0 +1,74 @@
+"""`KerasTensor`: a symbolic tensor (shape with `None` dims and a dtype), no data."""
+
+import itertools
+
+from cornu.utils.dtypes import dtype_name
+
+_uid = itertools.count()
+
+
+class KerasTensor:
+    """What `Input()` and layers called on symbolic inputs return.
+
+    Args:
+        shape: tuple of ints or None (unknown) dims, batch dim first.
+        dtype: dtype name, e.g. "float32".
+        name: optional name.
+    """
+
+    def __init__(self, shape, dtype="float32", sparse=False, name=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = dtype_name(dtype)
+        self.sparse = sparse
+        self.name = name or f"keras_tensor_{next(_uid)}"
+        self._keras_history = None  # (layer, node_index, tensor_index)
+        self._keras_mask_possible = False
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "
+                f"name={self.name}>")
+
+    def __len__(self):
+        raise TypeError("A symbolic KerasTensor has no length; use `.shape`.")
+
+    def __bool__(self):
+        raise TypeError("A symbolic KerasTensor cannot be used as a Python bool.")
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(
+            "A symbolic KerasTensor cannot be converted to a NumPy array: it only describes a "
+            "shape. Build a model with it and call the model on data instead.")
+
+    # Operators on symbolic tensors build graph nodes through `cornu.ops`.
+    def _op(self, name, *args):
+        from cornu import ops
+        return getattr(ops, name)(*args)
+
+    def __add__(self, other): return self._op("add", self, other)
+    def __radd__(self, other): return self._op("add", other, self)
+    def __sub__(self, other): return self._op("subtract", self, other)
+    def __rsub__(self, other): return self._op("subtract", other, self)
+    def __mul__(self, other): return self._op("multiply", self, other)
+    def __rmul__(self, other): return self._op("multiply", other, self)
+    def __truediv__(self, other): return self._op("divide", self, other)
+    def __rtruediv__(self, other): return self._op("divide", other, self)
+    def __matmul__(self, other): return self._op("matmul", self, other)
+    def __rmatmul__(self, other): return self._op("matmul", other, self)
+    def __pow__(self, other): return self._op("power", self, other)
+    def __neg__(self): return self._op("negative", self)
+    def __abs__(self): return self._op("absolute", self)
+
+    def __getitem__(self, key):
+        from cornu import ops
+        return ops.get_item(self, key)
+
+    def __hash__(self):
+        return id(self)
+
+
+def is_keras_tensor(x):
+    return isinstance(x, KerasTensor)

@@ -1,0 +1,122 @@
+"""`Variable`: a layer's weight. A `torch.nn.Parameter` with Keras's surface on top.
+
+Being a Parameter, it is registered by `nn.Module`, seen by `parameters()`, `state_dict()`,
+`.to()`, DDP and `torch.compile`, and in `call` it is used as a plain tensor: results of ops
+on it are ordinary tensors and no Python-level dispatch runs on the hot path.
+"""
+
+import numpy as np
+import torch
+
+from cornu.utils.dtypes import dtype_name, to_torch_dtype
+
+
+class Variable(torch.nn.Parameter):
+    """A weight with Keras's `name`, `path`, `trainable`, `numpy()` and `assign()`.
+
+    Args:
+        data: initial value (a tensor).
+        trainable: whether the optimizer updates it.
+        name: the short name (e.g. "kernel").
+        path: the full name (e.g. "dense/kernel").
+    """
+
+    def __new__(cls, data, trainable=True, name="variable", path=None):
+        data = torch.as_tensor(data)
+        var = torch.Tensor._make_subclass(cls, data, bool(trainable) and data.is_floating_point())
+        var._keras_name = name
+        var._keras_path = path or name
+        var._trainable = bool(trainable)
+        var.regularizer = None
+        var.constraint = None
+        return var
+
+    def __init__(self, *args, **kwargs):  # state is set in __new__
+        pass
+
+    @property
+    def name(self):
+        return self._keras_name
+
+    @property
+    def path(self):
+        return self._keras_path
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        self.requires_grad_(self._trainable and self.is_floating_point())
+
+    @property
+    def value(self):
+        """The current value as a plain tensor (shares memory)."""
+        return self.detach()
+
+    def numpy(self):
+        """Returns a copy of the value as a NumPy array."""
+        return self.detach().cpu().numpy().copy()
+
+    def assign(self, value):
+        """Overwrites the value in place; the shape must match."""
+        value = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
+        if tuple(value.shape) != tuple(self.shape):
+            raise ValueError(
+                f"Cannot assign a value of shape {tuple(value.shape)} to variable '{self.path}' "
+                f"of shape {tuple(self.shape)}.")
+        with torch.no_grad():
+            self.copy_(value)
+        return self
+
+    def assign_add(self, value):
+        with torch.no_grad():
+            self.add_(torch.as_tensor(value, dtype=self.dtype, device=self.device))
+        return self
+
+    def assign_sub(self, value):
+        with torch.no_grad():
+            self.sub_(torch.as_tensor(value, dtype=self.dtype, device=self.device))
+        return self
+
+    @property
+    def dtype_name(self):
+        return dtype_name(self.dtype)
+
+    def __repr__(self):
+        return (f"<Variable path={self.path}, shape={tuple(self.shape)}, "
+                f"dtype={dtype_name(self.dtype)}, value={self.numpy()}>")
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        result = Variable(self.detach().clone(), self._trainable, self._keras_name, self._keras_path)
+        result.regularizer, result.constraint = self.regularizer, self.constraint
+        memo[id(self)] = result
+        return result
+
+    def __reduce_ex__(self, proto):
+        # Pickles (torch.save, multiprocessing) as a plain Parameter-like rebuild.
+        return (_rebuild_variable, (self.detach().cpu().clone(), self._trainable,
+                                    self._keras_name, self._keras_path))
+
+
+def _rebuild_variable(data, trainable, name, path):
+    return Variable(data, trainable, name, path)
+
+
+def make_variable(initializer, shape, dtype, trainable, name, path, device=None):
+    """Creates a Variable from an initializer callable (or a value)."""
+    dtype = to_torch_dtype(dtype)
+    if callable(initializer):
+        value = initializer(tuple(shape), dtype=dtype)
+    else:
+        value = torch.as_tensor(np.asarray(initializer), dtype=dtype)
+    value = torch.as_tensor(value, dtype=dtype)
+    if tuple(value.shape) != tuple(shape):
+        raise ValueError(f"Initial value for '{path}' has shape {tuple(value.shape)}, expected {tuple(shape)}.")
+    if device is not None:
+        value = value.to(device)
+    return Variable(value, trainable=trainable, name=name, path=path)

@@ -1,0 +1,84 @@
+"""`InputLayer` and `Input()`: the entry points of a Functional graph."""
+
+from cornu.backend.config import floatx
+from cornu.backend.keras_tensor import KerasTensor
+from cornu.layers.layer import Layer
+from cornu.layers.node import Node
+from cornu.utils import naming
+from cornu.utils.dtypes import dtype_name
+
+
+class InputLayer(Layer):
+    """Holds the symbolic input of a model.
+
+    Args:
+        shape: shape of one sample (without the batch dim).
+        batch_size: optional fixed batch size.
+        dtype: dtype of the input, "float32" by default.
+        batch_shape: full shape including the batch dim (instead of `shape`/`batch_size`).
+        name: the layer's name.
+        input_tensor: an existing KerasTensor to wrap.
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+                 input_tensor=None, optional=False, name=None, **kwargs):
+        if "batch_input_shape" in kwargs:  # Keras 2 configs
+            batch_shape = kwargs.pop("batch_input_shape")
+        if "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        kwargs.pop("ragged", None)
+        kwargs.pop("trainable", None)
+        super().__init__(name=name or naming.auto_name("InputLayer"), dtype=dtype, **kwargs)
+        if shape is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `shape` and `batch_shape` to InputLayer "
+                             f"'{self.name}'. Received: shape={shape}, batch_shape={batch_shape}")
+        if input_tensor is not None:
+            if not isinstance(input_tensor, KerasTensor):
+                raise ValueError(f"`input_tensor` must be a KerasTensor. Received: {input_tensor!r}")
+            batch_shape = input_tensor.shape
+        elif batch_shape is None:
+            if shape is None:
+                raise ValueError(f"InputLayer '{self.name}' needs a `shape` or a `batch_shape`.")
+            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            batch_shape = (batch_size,) + shape
+        self._batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        self._input_dtype = dtype_name(dtype or floatx())
+        self.sparse = bool(sparse)
+        self.optional = optional
+        self.built = True
+        if input_tensor is None:
+            input_tensor = KerasTensor(self._batch_shape, self._input_dtype, name=self.name)
+        self._input_tensor = input_tensor
+        Node(self, (), {}, input_tensor)
+
+    @property
+    def batch_shape(self):
+        return self._batch_shape
+
+    @property
+    def dtype(self):
+        return self._input_dtype
+
+    def call(self, inputs):
+        return inputs
+
+    def get_config(self):
+        return {"batch_shape": list(self._batch_shape), "dtype": self._input_dtype,
+                "sparse": self.sparse, "name": self.name, "optional": self.optional}
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+          tensor=None, optional=False):
+    """Returns a symbolic tensor to start a Functional model with.
+
+    Args:
+        shape: shape of one sample, without the batch dim, e.g. `(784,)`; None dims are unknown.
+        batch_size: optional fixed batch size.
+        dtype: dtype of the data, "float32" by default.
+        batch_shape: full shape including the batch dim.
+        name: name of the input (and of its InputLayer).
+        tensor: an existing KerasTensor to wrap.
+    """
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, name=name, input_tensor=tensor, optional=optional)
+    return layer.output

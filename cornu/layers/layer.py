@@ -1,0 +1,800 @@
+"""`Layer`: a `torch.nn.Module` with Keras's semantics.
+
+Keras's contract (lazy `build`, `call`, `add_weight`, `weights`, `trainable`, configs, masks,
+`training` propagation, symbolic calls that record graph nodes) on top of a module that
+plain PyTorch code can use as it is.
+"""
+
+import inspect
+import threading
+
+import numpy as np
+import torch
+
+from cornu import activations  # noqa: F401  (re-exported convenience for subclasses)
+from cornu import constraints, initializers, regularizers
+from cornu import dtype_policies
+from cornu.backend import symbolic
+from cornu.backend.config import device as default_device
+from cornu.backend.keras_tensor import KerasTensor
+from cornu.backend.variable import Variable, make_variable
+from cornu.layers.node import Node
+from cornu.utils import naming, tree
+from cornu.utils.dtypes import to_torch_dtype
+
+_ctx = threading.local()
+_BASE_CONFIG_KEYS = ("name", "trainable", "dtype")
+_INPUT_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size",
+                       "input_length")
+
+
+def current_training():
+    """The `training` value set by the innermost enclosing layer call (None outside)."""
+    return getattr(_ctx, "training", None)
+
+
+def _scope_path():
+    return getattr(_ctx, "scope", ())
+
+
+class _CallSignature:
+    """What a `call` method accepts, computed once per class."""
+
+    _cache = {}
+
+    def __init__(self, call):
+        params = inspect.signature(call).parameters
+        names = [n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        self.first_arg = names[0] if names else None
+        self.has_training = "training" in params
+        self.has_mask = "mask" in params
+        self.has_var_kwargs = any(p.kind == p.VAR_KEYWORD for p in params.values())
+        self.names = names
+
+    @classmethod
+    def of(cls, layer_cls):
+        sig = cls._cache.get(layer_cls)
+        if sig is None:
+            sig = cls._cache[layer_cls] = cls(layer_cls.call)
+        return sig
+
+
+class Layer(torch.nn.Module):
+    """Base class of every layer: `__init__` for settings, `build` for weights, `call` for compute.
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: a unique name; a snake_case one is generated from the class name when omitted.
+        dtype: the dtype policy ("float32", "mixed_bfloat16", ...).
+        activity_regularizer: a regularizer applied to the layer's output.
+        autocast: cast floating inputs to the compute dtype.
+        input_shape: (first layer of a Sequential) shape of one sample.
+    """
+
+    # True once any eager call has attached a mask to a tensor; until then eager calls
+    # need not look for masks on their inputs.
+    _masks_in_use = False
+
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        obj.__dict__["_auto_config"] = _capture_init_args(cls, args, kwargs)
+        return obj
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
+                 name=None, **kwargs):
+        torch.nn.Module.__init__(self)
+        input_shape_args = {k: kwargs.pop(k) for k in _INPUT_SHAPE_KWARGS if k in kwargs}
+        kwargs.pop("input_spec", None)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"Argument `name` must be a string. Received: name={name!r}")
+        self.name = name or naming.auto_name(type(self).__name__)
+        self._trainable = bool(trainable)
+        self._dtype_policy = dtype_policies.get(dtype)
+        self._compute_torch_dtype = to_torch_dtype(self._dtype_policy.compute_dtype)
+        self.autocast = autocast
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.built = False
+        self.supports_masking = False
+        self.input_spec = None
+        self._inbound_nodes = []
+        self._own_variables = []
+        self._losses = []
+        self._build_shapes = None
+        self._signature = _CallSignature.of(type(self))
+        self._fast = False
+        self._batch_input_shape = _batch_input_shape_from(input_shape_args)
+
+    # ------------------------------------------------------------------ attributes
+
+    def __setattr__(self, name, value):
+        if isinstance(value, (list, tuple)) and value and all(isinstance(v, torch.nn.Module) for v in value):
+            value = torch.nn.ModuleList(value)
+        elif (isinstance(value, dict) and value and all(isinstance(k, str) for k in value)
+              and all(isinstance(v, torch.nn.Module) for v in value.values())):
+            value = torch.nn.ModuleDict(value)
+        elif isinstance(value, Variable):
+            params = self.__dict__.get("_parameters")
+            if params is not None and name not in params:
+                # A variable made by add_weight now gets the attribute's name as its key.
+                for key, existing in list(params.items()):
+                    if existing is value:
+                        del params[key]
+        super().__setattr__(name, value)
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        for layer in self._flatten_layers(include_self=True):
+            layer._trainable = value
+            layer._sync_requires_grad()
+
+    def _sync_requires_grad(self):
+        for v in self._own_variables:
+            v.requires_grad_(v._trainable and self._trainable and v.is_floating_point())
+
+    @property
+    def dtype_policy(self):
+        return self._dtype_policy
+
+    @property
+    def dtype(self):
+        """The dtype of the layer's variables, e.g. "float32"."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def path(self):
+        return self.name
+
+    def _flatten_layers(self, include_self=True, recursive=True):
+        """Sub-layers in attribute order (containers looked through), depth first."""
+        out = [self] if include_self else []
+        seen = {id(self)}
+
+        def visit(module):
+            for child in module._modules.values():
+                if child is None or id(child) in seen:
+                    continue
+                seen.add(id(child))
+                if isinstance(child, Layer):
+                    out.append(child)
+                    if recursive:
+                        visit(child)
+                else:
+                    visit(child)
+
+        visit(self)
+        return out
+
+    @property
+    def _layers(self):
+        return self._flatten_layers(include_self=False, recursive=False)
+
+    def _torch_module_params(self):
+        """Parameters of plain torch modules held by this layer (not inside another Layer)."""
+        params = []
+
+        def visit(module):
+            for child in module._modules.values():
+                if child is None or isinstance(child, Layer):
+                    continue
+                if isinstance(child, (torch.nn.ModuleList, torch.nn.ModuleDict)):
+                    visit(child)
+                else:
+                    params.extend(child.parameters())
+
+        visit(self)
+        return params
+
+    # ------------------------------------------------------------------ weights
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", name=None,
+                   overwrite_with_gradient=False):
+        """Creates a weight of this layer and returns it (a `Variable`).
+
+        Args:
+            shape: shape tuple; `()` for a scalar.
+            initializer: initializer name, object or callable; "glorot_uniform" for float
+                weights and "zeros" otherwise by default.
+            dtype: dtype; the layer's variable dtype by default.
+            trainable: whether the optimizer updates it.
+            regularizer: regularizer name or object.
+            constraint: constraint name or object.
+            name: short name (e.g. "kernel").
+        """
+        shape = () if shape is None else tuple(shape)
+        for dim in shape:
+            if dim is None or (isinstance(dim, int) and dim < 0):
+                raise ValueError(
+                    f"Layer '{self.name}' cannot create weight '{name}' with shape {shape}: every "
+                    "dimension must be a known non-negative int. Is the input's last dimension "
+                    "defined?")
+        dtype = to_torch_dtype(dtype or self.variable_dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.is_floating_point else "zeros"
+        initializer = initializers.get(initializer)
+        name = name or "variable"
+        scope = _scope_path()
+        if not scope or scope[-1] != self.name:
+            scope = scope + (self.name,)
+        path = "/".join(scope + (name,))
+        build_device = self.__dict__.get("_build_device") or default_device()
+        var = make_variable(initializer, shape, dtype, trainable, name, path, build_device)
+        var.regularizer = regularizers.get(regularizer)
+        var.constraint = constraints.get(constraint)
+        var.requires_grad_(bool(trainable) and self._trainable and dtype.is_floating_point)
+        key = name if name.isidentifier() else "variable"
+        if key in self._parameters or key in self.__dict__ or key in self._modules or hasattr(type(self), key):
+            i = 1
+            while f"{key}_{i}" in self._parameters or f"{key}_{i}" in self.__dict__:
+                i += 1
+            key = f"{key}_{i}"
+        self.register_parameter(key, var)
+        self._own_variables.append(var)
+        return var
+
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, name=None, **kwargs):
+        """Same as `add_weight`."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype,
+                               trainable=trainable, name=name, **kwargs)
+
+    def _own_trainable(self):
+        return [v for v in self._own_variables if v._trainable]
+
+    def _own_non_trainable(self):
+        return [v for v in self._own_variables if not v._trainable]
+
+    def _collect(self, select):
+        out, seen = [], set()
+        for v in select(self):
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        return out
+
+    @property
+    def weights(self):
+        """All weights: own trainable, own non-trainable, then sub-layers' (Keras's order)."""
+        def select(layer):
+            yield from layer._own_trainable()
+            yield from layer._own_non_trainable()
+            yield from layer._torch_module_params()
+            for sub in layer._layers:
+                yield from sub.weights
+        return self._collect(select)
+
+    @property
+    def trainable_weights(self):
+        if not self._trainable:
+            return []
+
+        def select(layer):
+            yield from layer._own_trainable()
+            yield from (p for p in layer._torch_module_params() if p.requires_grad)
+            for sub in layer._layers:
+                yield from sub.trainable_weights
+        return self._collect(select)
+
+    @property
+    def non_trainable_weights(self):
+        if not self._trainable:
+            return self.weights
+
+        def select(layer):
+            yield from layer._own_non_trainable()
+            yield from (p for p in layer._torch_module_params() if not p.requires_grad)
+            for sub in layer._layers:
+                yield from sub.non_trainable_weights
+        return self._collect(select)
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self):
+        """The weights as a list of NumPy arrays, in `weights` order."""
+        return [w.detach().cpu().numpy().copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Sets the weights from a list of arrays with Keras's shapes, in `weights` order."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(own)} weights, but received {len(weights)} "
+                f"input weights.")
+        for var, value in zip(own, weights):
+            value = np.asarray(value)
+            if tuple(value.shape) != tuple(var.shape):
+                raise ValueError(
+                    f"Layer '{self.name}' weight shape {tuple(var.shape)} is not compatible with "
+                    f"provided weight shape {tuple(value.shape)}.")
+        with torch.no_grad():
+            for var, value in zip(own, weights):
+                var.copy_(torch.as_tensor(np.asarray(value), dtype=var.dtype))
+
+    def count_params(self):
+        """The number of scalars in the layer's weights."""
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
+                "built. You can build it manually via: `layer.build(input_shape)`.")
+        return int(sum(int(np.prod(tuple(w.shape))) for w in self.weights))
+
+    # ------------------------------------------------------------------ losses
+
+    def add_loss(self, loss):
+        """Adds a scalar loss tensor, collected by `losses` and added by `fit`."""
+        self._losses.append(loss)
+
+    @property
+    def losses(self):
+        """Losses added in the last call (activity regularizers, `add_loss`) and weight penalties."""
+        out = []
+        for layer in self._flatten_layers(include_self=True):
+            out.extend(layer._losses)
+            for v in layer._own_variables:
+                if v.regularizer is not None:
+                    out.append(v.regularizer(v))
+        return out
+
+    def _clear_losses(self):
+        for layer in self._flatten_layers(include_self=True):
+            if layer._losses:
+                layer._losses = []
+
+    # ------------------------------------------------------------------ build
+
+    def build(self, input_shape):
+        """Creates the weights, given the input shape (batch dim first, None when unknown)."""
+        self.built = True
+
+    def _maybe_build(self, args, kwargs, device=None):
+        if self.built:
+            return
+        shapes = self._build_shapes_from_call(args, kwargs)
+        if device is not None and device.type != "meta":
+            self.__dict__["_build_device"] = device
+        with _name_scope(self.name):
+            if len(shapes) == 1:
+                self.build(next(iter(shapes.values())))
+            else:
+                self.build(**shapes)
+        self._build_shapes = shapes
+        self.built = True
+        self._refresh_fast_path()
+
+    def _build_shapes_from_call(self, args, kwargs):
+        build_params = [n for n in inspect.signature(self.build).parameters]
+        first = args[0] if args else kwargs.get(self._signature.first_arg)
+        if len(build_params) <= 1:
+            key = build_params[0] if build_params else "input_shape"
+            return {key: _shape_structure(first)}
+        # `build(self, query_shape, value_shape)`: map `*_shape` to call arguments by name.
+        bound = dict(zip(self._signature.names, args))
+        bound.update(kwargs)
+        shapes = {}
+        for param in build_params:
+            arg_name = param[:-len("_shape")] if param.endswith("_shape") else param
+            if arg_name in bound and bound[arg_name] is not None:
+                shapes[param] = _shape_structure(bound[arg_name])
+            elif param == build_params[0]:
+                shapes[param] = _shape_structure(first)
+        return shapes
+
+    def get_build_config(self):
+        if self._build_shapes is None:
+            return None
+        return {k: _to_lists(v) for k, v in self._build_shapes.items()}
+
+    def build_from_config(self, config):
+        if not config or self.built:
+            return
+        shapes = {k: _to_tuples(v) for k, v in config.items()}
+        with _name_scope(self.name):
+            if len(shapes) == 1:
+                self.build(next(iter(shapes.values())))
+            else:
+                self.build(**shapes)
+        self._build_shapes = shapes
+        self.built = True
+        self._refresh_fast_path()
+
+    def _refresh_fast_path(self):
+        sig = self._signature
+        self.__dict__["_fast"] = (
+            self.built and not sig.has_training and not sig.has_mask
+            and self.activity_regularizer is None
+            and type(self).compute_mask is Layer.compute_mask
+            and not self._forward_hooks and not self._forward_pre_hooks)
+
+    # ------------------------------------------------------------------ call
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation; subclasses override it."""
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement `call()`.")
+
+    def __call__(self, *args, **kwargs):
+        # Fast path: a built layer on one plain tensor of its compute dtype, no options.
+        if self._fast and len(args) == 1 and not kwargs:
+            x = args[0]
+            if type(x) is torch.Tensor and x.dtype == self._compute_torch_dtype and not Layer._masks_in_use:
+                return self.call(x)
+        return self._call_full(args, kwargs)
+
+    def forward(self, *args, **kwargs):
+        return self.__call__(*args, **kwargs)
+
+    def _call_full(self, args, kwargs):
+        if symbolic.any_symbolic((args, kwargs)):
+            return self._symbolic_call(args, kwargs)
+        args = list(args)
+        sig = self._signature
+        if not args and sig.first_arg in kwargs:
+            args.append(kwargs.pop(sig.first_arg))
+        if not args:
+            raise ValueError(f"Layer '{self.name}' was called without inputs.")
+        inputs = self._convert_inputs(args[0])
+        args[0] = inputs
+        training = kwargs.get("training")
+        if training is None:
+            training = current_training()
+        if sig.has_training:
+            if training is not None:
+                kwargs["training"] = training
+        else:
+            kwargs.pop("training", None)
+        mask = None
+        if sig.has_mask:
+            mask = kwargs.get("mask")
+            if mask is None and Layer._masks_in_use:
+                mask = _mask_of(inputs)
+                if mask is not None:
+                    kwargs["mask"] = mask
+        elif Layer._masks_in_use and (self.supports_masking or self._computes_mask()):
+            mask = _mask_of(inputs)
+        outer = getattr(_ctx, "depth", 0) == 0
+        previous = current_training()
+        _ctx.training = training
+        _ctx.depth = getattr(_ctx, "depth", 0) + 1
+        try:
+            if outer:
+                self._clear_losses()
+            if not self.built:
+                self._maybe_build(args, kwargs, device=_first_device(inputs))
+            with _name_scope(self.name):
+                outputs = self.call(*args, **kwargs)
+            if self.activity_regularizer is not None:
+                self._add_activity_loss(outputs)
+            if self.supports_masking or self._computes_mask():
+                out_mask = self.compute_mask(inputs, mask)
+                if out_mask is not None:
+                    _attach_mask(outputs, out_mask)
+        finally:
+            _ctx.training = previous
+            _ctx.depth -= 1
+        return outputs
+
+    def _add_activity_loss(self, outputs):
+        for out in tree.flatten(outputs):
+            if isinstance(out, torch.Tensor):
+                batch = out.shape[0] if out.ndim else 1
+                self._losses.append(self.activity_regularizer(out) / batch)
+
+    def _computes_mask(self):
+        return type(self).compute_mask is not Layer.compute_mask
+
+    def _convert_inputs(self, inputs):
+        dtype = self._compute_torch_dtype if self.autocast else None
+        device = self._weights_device()
+
+        def convert(x):
+            if isinstance(x, torch.Tensor):
+                if dtype is not None and x.is_floating_point() and x.dtype != dtype:
+                    mask = getattr(x, "_keras_mask", None)
+                    x = x.to(dtype)
+                    if mask is not None:
+                        x._keras_mask = mask
+                return x
+            if isinstance(x, (np.ndarray, np.generic)):
+                t = torch.from_numpy(np.ascontiguousarray(x))
+                if t.is_floating_point() and dtype is not None:
+                    t = t.to(dtype)
+                return t.to(device) if device is not None else t
+            return x
+
+        if isinstance(inputs, (list, tuple, dict)):
+            return tree.map_structure(convert, inputs)
+        return convert(inputs)
+
+    def _weights_device(self):
+        for v in self._own_variables:
+            return v.device
+        for layer in self._layers:
+            d = layer._weights_device()
+            if d is not None:
+                return d
+        return None
+
+    def compute_mask(self, inputs, previous_mask):
+        """The output mask: the input mask when `supports_masking`, else None."""
+        return previous_mask if self.supports_masking else None
+
+    # ------------------------------------------------------------------ symbolic
+
+    def _symbolic_call(self, args, kwargs):
+        sig = self._signature
+        if not args and sig.first_arg in kwargs:
+            args = (kwargs.pop(sig.first_arg),)
+        first = args[0]
+        if not self.built:
+            with _name_scope(self.name):
+                try:
+                    self._maybe_build(args, kwargs)
+                except (ValueError, TypeError, RuntimeError, IndexError) as e:
+                    raise _wrap_error(self, first, e) from e
+        try:
+            outputs = self.compute_output_spec(*args, **kwargs)
+        except (ValueError, TypeError, RuntimeError, IndexError, NotImplementedError) as e:
+            raise _wrap_error(self, first, e) from e
+        self._clear_losses()
+        in_mask = any(getattr(x, "_keras_mask_possible", False) for x in tree.flatten(first))
+        out_mask = self._computes_mask() or (self.supports_masking and in_mask)
+        for out in tree.flatten(outputs):
+            if isinstance(out, KerasTensor):
+                out._keras_mask_possible = out_mask
+        Node(self, tuple(args), dict(kwargs), outputs)
+        return outputs
+
+    def compute_output_spec(self, *args, **kwargs):
+        """Output KerasTensor(s) for symbolic inputs, without computing anything."""
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            first = args[0]
+            shapes = self.compute_output_shape(_shape_structure(first))
+            return symbolic.shapes_to_keras_tensors(shapes, self.compute_dtype)
+        return symbolic.infer_output_spec(self._call_for_inference, args, kwargs)
+
+    def _call_for_inference(self, *args, **kwargs):
+        kwargs.setdefault("training", False)
+        return self._call_full(args, kwargs)
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for an input shape; inferred by a symbolic run unless overridden."""
+        structure = _to_tuples(input_shape)
+        if isinstance(structure, tuple) and all(d is None or isinstance(d, int) for d in structure):
+            inputs = KerasTensor(structure, self.compute_dtype)
+        else:
+            inputs = tree.map_structure(lambda s: KerasTensor(s, self.compute_dtype), structure)
+        spec = symbolic.infer_output_spec(self._call_for_inference, (inputs,), {})
+        return tree.map_structure(lambda t: t.shape, spec)
+
+    def _node_tensor(self, attr):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called and thus has no defined {attr}.")
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(
+                f"Layer '{self.name}' has multiple inbound nodes, with different {attr}s. "
+                f"Use `layer._inbound_nodes[i]` to choose one.")
+        node = self._inbound_nodes[0]
+        if attr == "output":
+            return node.outputs
+        args = node.call_args
+        return args[0] if args else node.outputs
+
+    @property
+    def input(self):
+        """The symbolic input of the layer (when it has exactly one inbound node)."""
+        return self._node_tensor("input")
+
+    @property
+    def output(self):
+        """The symbolic output of the layer (when it has exactly one inbound node)."""
+        return self._node_tensor("output")
+
+    # ------------------------------------------------------------------ config
+
+    def get_config(self):
+        """The layer's constructor arguments as a JSON-friendly dict."""
+        from cornu.saving.serialization_lib import serialize_keras_object
+
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": serialize_keras_object(self._dtype_policy)}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        own = type(self).get_config is Layer.get_config
+        auto = self.__dict__.get("_auto_config")
+        if own and _init_has_own_args(type(self)):
+            if auto is None:
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} has arguments in `__init__` that cannot be "
+                    "serialized automatically; override `get_config()` to return them.")
+            config.update(auto)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """Creates a layer from `get_config()`'s output."""
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = dtype_policies.get(config["dtype"])
+        try:
+            return cls(**config)
+        except TypeError as e:
+            raise TypeError(
+                f"Error when deserializing class '{cls.__name__}' using config={config}.\n\n"
+                f"Exception encountered: {e}") from e
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    def __reduce_ex__(self, protocol):
+        return torch.nn.Module.__reduce_ex__(self, protocol)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+class _name_scope:
+    """Pushes a name on the variable-path scope, so nested weights get `outer/inner/name` paths."""
+
+    __slots__ = ("name", "pushed")
+
+    def __init__(self, name):
+        self.name = name
+
+    def __enter__(self):
+        scope = _scope_path()
+        self.pushed = not scope or scope[-1] != self.name
+        if self.pushed:
+            _ctx.scope = scope + (self.name,)
+
+    def __exit__(self, *exc):
+        if self.pushed:
+            _ctx.scope = _scope_path()[:-1]
+
+
+def _shape_structure(x):
+    if isinstance(x, (KerasTensor, torch.Tensor, np.ndarray)):
+        return tuple(x.shape)
+    if isinstance(x, (list, tuple)):
+        return [_shape_structure(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _shape_structure(v) for k, v in x.items()}
+    return None
+
+
+def _to_lists(shape):
+    if isinstance(shape, tuple):
+        return list(shape)
+    if isinstance(shape, list):
+        return [_to_lists(s) for s in shape]
+    if isinstance(shape, dict):
+        return {k: _to_lists(v) for k, v in shape.items()}
+    return shape
+
+
+def _to_tuples(shape):
+    """Turns a shape (or structure of shapes) written as lists back into tuples."""
+    if isinstance(shape, (list, tuple)):
+        if all(d is None or isinstance(d, int) for d in shape):
+            return tuple(shape)
+        return [_to_tuples(s) for s in shape]
+    if isinstance(shape, dict):
+        return {k: _to_tuples(v) for k, v in shape.items()}
+    return shape
+
+
+def _first_device(inputs):
+    for x in tree.flatten(inputs):
+        if isinstance(x, torch.Tensor):
+            return x.device
+    return None
+
+
+def _mask_of(inputs):
+    if isinstance(inputs, (list, tuple)):
+        masks = [getattr(x, "_keras_mask", None) for x in inputs]
+        return None if all(m is None for m in masks) else masks
+    return getattr(inputs, "_keras_mask", None)
+
+
+def _attach_mask(outputs, mask):
+    Layer._masks_in_use = True
+    if isinstance(outputs, (list, tuple)):
+        masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(outputs)
+        for out, m in zip(outputs, masks):
+            if isinstance(out, torch.Tensor):
+                out._keras_mask = m
+    elif isinstance(outputs, torch.Tensor):
+        outputs._keras_mask = mask
+
+
+def _wrap_error(layer, inputs, error):
+    shapes = _shape_structure(inputs)
+    return type(error)(
+        f"Exception encountered when calling {type(layer).__name__}.call() "
+        f"(layer '{layer.name}'): {error}\n"
+        f"  Received input shape: {shapes}") if isinstance(error, (ValueError, TypeError)) else \
+        ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) cannot take inputs of shape "
+                   f"{shapes}: {error}")
+
+
+def _batch_input_shape_from(args):
+    if not args:
+        return None
+    if "batch_input_shape" in args and args["batch_input_shape"] is not None:
+        return tuple(args["batch_input_shape"])
+    batch = args.get("batch_size")
+    if args.get("input_shape") is not None:
+        shape = args["input_shape"]
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        return (batch,) + shape
+    if args.get("input_dim") is not None:
+        if args.get("input_length") is not None:
+            return (batch, args["input_length"], args["input_dim"])
+        return (batch, args["input_dim"])
+    if args.get("input_length") is not None:
+        return (batch, args["input_length"])
+    return None
+
+
+_JSON_TYPES = (type(None), bool, int, float, str)
+
+
+def _json_friendly(value):
+    if isinstance(value, _JSON_TYPES):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_json_friendly(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_friendly(v) for k, v in value.items())
+    return False
+
+
+_init_params_cache = {}
+
+
+def _init_has_own_args(cls):
+    if cls not in _init_params_cache:
+        params = inspect.signature(cls.__init__).parameters
+        _init_params_cache[cls] = any(
+            n not in ("self", "kwargs", "args") + _BASE_CONFIG_KEYS for n in params)
+    return _init_params_cache[cls]
+
+
+def _capture_init_args(cls, args, kwargs):
+    """The constructor arguments of a user layer, when all are JSON-friendly (else None)."""
+    if cls.__module__.startswith("cornu."):
+        return None
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except TypeError:
+        return None
+    config = {}
+    for name, value in list(bound.arguments.items())[1:]:
+        param = inspect.signature(cls.__init__).parameters[name]
+        if param.kind == param.VAR_KEYWORD:
+            config.update(value)
+        elif param.kind == param.VAR_POSITIONAL:
+            if value:
+                return None
+        else:
+            config[name] = value
+    for key in _BASE_CONFIG_KEYS:
+        config.pop(key, None)
+    return config if _json_friendly(config) else None

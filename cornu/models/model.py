@@ -1,0 +1,114 @@
+"""`Model`: a layer with training, evaluation, saving and a summary.
+
+`Model(inputs, outputs)` builds a Functional model; subclassing `Model` with `__init__` and
+`call` gives a model defined by Python code.
+"""
+
+from cornu.backend import symbolic
+from cornu.backend.keras_tensor import KerasTensor
+from cornu.layers.layer import Layer
+from cornu.trainers.trainer import Trainer
+from cornu.utils import naming
+
+
+class Model(Trainer, Layer):
+    """Groups layers into an object with training and inference features.
+
+    Args:
+        inputs: (Functional form) the input KerasTensor(s).
+        outputs: (Functional form) the output KerasTensor(s).
+        name: the model's name.
+        trainable: whether its weights are trainable.
+    """
+
+    _keras_module = "keras.src.models.model"
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+            from cornu.models.functional import Functional
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise ValueError(
+                "A subclassed Model cannot be built from `inputs`/`outputs`; use "
+                "`keras.Model(inputs, outputs)` for a Functional model.")
+        name = kwargs.pop("name", None) or naming.auto_name(type(self).__name__)
+        Layer.__init__(self, name=name, **kwargs)
+        Trainer.__init__(self)
+
+    @property
+    def layers(self):
+        """The model's direct sub-layers, in attribute order."""
+        return self._layers
+
+    def get_layer(self, name=None, index=None):
+        """Returns a layer by `name` or by `index` in `layers`."""
+        if index is not None and name is not None:
+            raise ValueError("Provide only a layer name or a layer index, not both. Received: "
+                             f"index={index}, name={name}.")
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only "
+                                 f"has {len(self.layers)} layers.")
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: "
+                             f"{[l.name for l in self.layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    def build(self, input_shape=None):
+        """Creates the weights by running `call` on a symbolic input of `input_shape`."""
+        if self.built:
+            return
+        if input_shape is None:
+            raise ValueError(f"Model '{self.name}' cannot be built without an input shape.")
+        structure = _shapes_to_keras_tensors(input_shape)
+        symbolic.infer_output_spec(self._call_for_inference, (structure,), {})
+        self._build_shapes = {"input_shape": input_shape}
+        self.built = True
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Prints a table of the model's layers, output shapes and parameter counts.
+
+        Args:
+            line_length: total width of the table.
+            positions: relative or absolute column positions.
+            print_fn: function called with the rendered text (default: print).
+            expand_nested: also list the layers of nested models.
+            show_trainable: add a column telling whether each layer is trainable.
+            layer_range: `[first_name, last_name]` to print part of the model.
+        """
+        from cornu.utils.summary_utils import print_summary
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable,
+                      layer_range=layer_range)
+
+    def get_config(self):
+        return Layer.get_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "layers" in config and "input_layers" in config and cls is Model:
+            from cornu.models.functional import Functional
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return super().from_config(config)
+
+    def to_json(self, **kwargs):
+        """The model's architecture as a JSON string."""
+        import json
+        from cornu.saving.serialization_lib import serialize_keras_object
+        return json.dumps(serialize_keras_object(self), **kwargs)
+
+
+def _shapes_to_keras_tensors(shape):
+    if isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape):
+        return KerasTensor(tuple(shape))
+    if isinstance(shape, dict):
+        return {k: _shapes_to_keras_tensors(v) for k, v in shape.items()}
+    return [_shapes_to_keras_tensors(s) for s in shape]

@@ -1,0 +1,39 @@
+"""Conversions between Keras's dtype names and torch dtypes."""
+
+import numpy as np
+import torch
+
+_BY_NAME = {
+    "float16": torch.float16, "half": torch.float16, "bfloat16": torch.bfloat16,
+    "float32": torch.float32, "float": torch.float32, "float64": torch.float64,
+    "double": torch.float64, "int8": torch.int8, "int16": torch.int16, "int32": torch.int32,
+    "int64": torch.int64, "uint8": torch.uint8, "bool": torch.bool,
+    "uint16": torch.uint16, "uint32": torch.uint32, "uint64": torch.uint64,
+    "complex64": torch.complex64, "complex128": torch.complex128,
+}
+_NAMES = {v: k for k, v in _BY_NAME.items() if k not in ("half", "float", "double")}
+
+
+def to_torch_dtype(dtype):
+    """Returns the torch dtype for a name, numpy dtype or torch dtype."""
+    if dtype is None or isinstance(dtype, torch.dtype):
+        return dtype
+    if hasattr(dtype, "name") and not isinstance(dtype, str):  # numpy dtype / policy
+        dtype = dtype.name
+    if isinstance(dtype, type) and issubclass(dtype, np.generic):
+        dtype = np.dtype(dtype).name
+    try:
+        return _BY_NAME[str(dtype)]
+    except KeyError:
+        raise ValueError(f"Unknown dtype: {dtype!r}. Expected one of {sorted(_BY_NAME)}.") from None
+
+
+def dtype_name(dtype):
+    """Returns Keras's name (e.g. `"float32"`) for any dtype spelling."""
+    if dtype is None:
+        return None
+    return _NAMES[to_torch_dtype(dtype)]
+
+
+def is_float(dtype):
+    return to_torch_dtype(dtype).is_floating_point
