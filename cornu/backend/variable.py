@@ -48,8 +48,10 @@ class Variable(torch.nn.Parameter):
 
     @trainable.setter
     def trainable(self, value):
+        from cornu.layers.layer import Layer
         self._trainable = bool(value)
         self.requires_grad_(self._trainable and self.is_floating_point())
+        Layer._trainable_version += 1
 
     @property
     def value(self):

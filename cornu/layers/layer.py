@@ -74,6 +74,10 @@ class Layer(torch.nn.Module):
     # True once any eager call has attached a mask to a tensor; until then eager calls
     # need not look for masks on their inputs.
     _masks_in_use = False
+    # Layers holding losses from the current forward pass (cleared by the outermost call).
+    _pending_loss_layers = []
+    # Bumped whenever a weight's trainability changes (invalidates the trainer's caches).
+    _trainable_version = 0
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
@@ -133,6 +137,7 @@ class Layer(torch.nn.Module):
         for layer in self._flatten_layers(include_self=True):
             layer._trainable = value
             layer._sync_requires_grad()
+        Layer._trainable_version += 1
 
     def _sync_requires_grad(self):
         for v in self._own_variables:
@@ -339,6 +344,8 @@ class Layer(torch.nn.Module):
 
     def add_loss(self, loss):
         """Adds a scalar loss tensor, collected by `losses` and added by `fit`."""
+        if not self._losses:
+            Layer._pending_loss_layers.append(self)
         self._losses.append(loss)
 
     @property
@@ -352,10 +359,11 @@ class Layer(torch.nn.Module):
                     out.append(v.regularizer(v))
         return out
 
-    def _clear_losses(self):
-        for layer in self._flatten_layers(include_self=True):
-            if layer._losses:
-                layer._losses = []
+    @staticmethod
+    def _clear_losses():
+        for layer in Layer._pending_loss_layers:
+            layer._losses = []
+        Layer._pending_loss_layers.clear()
 
     # ------------------------------------------------------------------ build
 
@@ -493,7 +501,7 @@ class Layer(torch.nn.Module):
         for out in tree.flatten(outputs):
             if isinstance(out, torch.Tensor):
                 batch = out.shape[0] if out.ndim else 1
-                self._losses.append(self.activity_regularizer(out) / batch)
+                self.add_loss(self.activity_regularizer(out) / batch)
 
     def _computes_mask(self):
         return type(self).compute_mask is not Layer.compute_mask
