@@ -1,6 +1,411 @@
-"""Placeholder; replaced by the training loop."""
+"""`compile`, `fit`, `evaluate`, `predict` and the batch-level calls, mixed into `Model`.
+
+The training step is what a PyTorch expert writes by hand: forward, loss, backward,
+optimizer step; metrics accumulate on the device, and the host waits for the device only
+when something is printed or a callback reads the logs.
+"""
+
+import torch
+
+from cornu import optimizers as optimizers_module
+from cornu.callbacks.callback_list import CallbackList
+from cornu.trainers import data_adapter
+from cornu.trainers.compile_utils import CompileLoss, CompileMetrics
+from cornu.trainers.logs import LazyLogs, MeanTracker, materialize
+from cornu.utils import tree
 
 
 class Trainer:
+    """Training and inference loops (Keras's `Model` API)."""
+
     def __init__(self):
-        pass
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._loss_tracker = None
+        self._output_loss_trackers = []
+        self._trainable_cache = None
+        self.run_eagerly = False
+        self.jit_compile = False
+        self.steps_per_execution = 1
+
+    # ------------------------------------------------------------------ compile
+
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Configures the model for training.
+
+        Args:
+            optimizer: optimizer name (e.g. "adam") or instance.
+            loss: loss name, function or `Loss`; a list or dict (by output name) for
+                several outputs.
+            loss_weights: per-output weights of the losses (list or dict).
+            metrics: metric names, functions or `Metric`s; per output as a list of lists or
+                a dict.
+            weighted_metrics: metrics that take `sample_weight` / `class_weight` into account.
+            run_eagerly: accepted for compatibility; cornu always runs eagerly unless
+                `jit_compile=True`.
+            steps_per_execution: accepted for compatibility (one step per execution).
+            jit_compile: True compiles the forward and loss with `torch.compile`.
+        """
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = loss
+        output_names = self._output_names()
+        self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names)
+        self._loss_tracker = MeanTracker("loss")
+        self._output_loss_trackers = []
+        self.run_eagerly = run_eagerly
+        self.jit_compile = jit_compile is True
+        self.steps_per_execution = steps_per_execution
+        self._forward_and_loss = None
+        self.compiled = True
+
+    def _output_names(self):
+        names = getattr(self, "output_names", None)
+        return list(names) if names else ["output"]
+
+    def _assert_compiled(self):
+        if not self.compiled:
+            raise RuntimeError("You must call `compile()` before using the model for training "
+                               "or evaluation.")
+
+    @property
+    def metrics(self):
+        """The loss tracker(s) followed by the compiled metrics."""
+        out = [self._loss_tracker] if self._loss_tracker is not None else []
+        out += self._output_loss_trackers
+        if self._compile_metrics is not None:
+            out += self._compile_metrics.metrics
+        return out
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    # ------------------------------------------------------------------ steps
+
+    def _device(self):
+        for w in self.weights:
+            return w.device
+        from cornu.backend.config import device
+        return device()
+
+    def _trainable_variables(self):
+        from cornu.layers.layer import Layer
+        version = Layer._trainable_version
+        if self._trainable_cache is None or self._trainable_cache[0] != version:
+            variables = [v for v in self.trainable_weights if v.requires_grad]
+            constrained = [v for v in variables if getattr(v, "constraint", None) is not None]
+            regularized = [v for v in self.weights if getattr(v, "regularizer", None) is not None]
+            self._trainable_cache = (version, variables, constrained, regularized)
+        return self._trainable_cache
+
+    def _extra_losses(self):
+        """Weight penalties and losses added during the last forward pass."""
+        from cornu.layers.layer import Layer
+        out = [loss for layer in Layer._pending_loss_layers for loss in layer._losses]
+        out += [v.regularizer(v) for v in self._trainable_variables()[3]]
+        return out
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The total loss: the compiled loss(es) plus regularization and `add_loss` losses."""
+        total = None
+        if self._compile_loss is not None:
+            if y is None:
+                raise ValueError("The model was compiled with a loss, but no targets `y` were "
+                                 "given.")
+            total, per_output = self._compile_loss(y, y_pred, sample_weight)
+            if len(per_output) > 1:
+                self._track_output_losses(per_output, y_pred)
+        extra = self._extra_losses()
+        if extra:
+            reg = torch.stack([torch.as_tensor(l, dtype=torch.float32).reshape(())
+                               .to(_first_tensor(y_pred).device) for l in extra]).sum()
+            total = reg if total is None else total + reg
+        if total is None:
+            raise ValueError("No loss to optimize: compile the model with a `loss`, or add "
+                             "losses in `call` with `self.add_loss()`.")
+        return total
+
+    def _track_output_losses(self, per_output, y_pred):
+        if not self._output_loss_trackers:
+            names = self._compile_loss.output_names
+            self._output_loss_trackers = [MeanTracker(f"{n}_loss") for n, v in zip(names, per_output)
+                                          if v is not None]
+        n = _batch_size(y_pred)
+        for tracker, value in zip(self._output_loss_trackers, [v for v in per_output if v is not None]):
+            tracker.update(value, n)
+
+    def _build_compiled(self, y, y_pred):
+        if self._compile_loss is not None and not self._compile_loss.built and y is not None:
+            self._compile_loss.build(y, y_pred)
+        if not self._compile_metrics.built and y is not None:
+            self._compile_metrics.build(y, y_pred, self._compile_loss)
+
+    def train_step(self, data):
+        """One optimization step on a batch `(x, y[, sample_weight])`; override to customize."""
+        x, y, sample_weight = data_adapter.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=True)
+        self._build_compiled(y, y_pred)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        self._loss_tracker.update(loss, _batch_size(y_pred))
+        _, variables, constrained, _ = self._trainable_variables()
+        for v in variables:
+            v.grad = None
+        self.optimizer.scale_loss(loss).backward() if hasattr(self.optimizer, "scale_loss") \
+            else loss.backward()
+        self.optimizer.step(variables)
+        if constrained:
+            with torch.no_grad():
+                for v in constrained:
+                    v.copy_(v.constraint(v))
+        if y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return None
+
+    def test_step(self, data):
+        """One evaluation step on a batch; override to customize."""
+        x, y, sample_weight = data_adapter.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        self._build_compiled(y, y_pred)
+        if self._compile_loss is not None or self._extra_losses():
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+            self._loss_tracker.update(loss, _batch_size(y_pred))
+        if y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return None
+
+    def predict_step(self, data):
+        """The model's output for one batch; override to customize."""
+        x, _, _ = data_adapter.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def _logs(self, step_output=None):
+        if isinstance(step_output, dict):
+            return dict(step_output)
+        out = {}
+        for m in self.metrics:
+            if getattr(m, "has_data", True):
+                value = m.result()
+                if isinstance(value, dict):
+                    out.update(value)
+                else:
+                    out[m.name] = value
+        return dict(sorted(out.items()))
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Trains the model for `epochs` epochs and returns a `History`.
+
+        Args:
+            x: inputs: arrays / tensors (or a list / dict of them by input name), a
+                `torch.utils.data` Dataset or DataLoader, or a generator of batches.
+            y: targets, for array inputs.
+            batch_size: samples per step (32 by default).
+            epochs: number of epochs to train (up to and excluding `initial_epoch`).
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch; "auto" is 1.
+            callbacks: list of `Callback`s.
+            validation_split: fraction of the (array) data held out for validation, taken
+                from the end before shuffling.
+            validation_data: `(x_val, y_val[, sample_weight])` or a dataset.
+            shuffle: shuffle the training arrays every epoch ("batch" shuffles batches).
+            class_weight: `{class_index: weight}` applied to the loss per sample.
+            sample_weight: per-sample weights.
+            initial_epoch: epoch to start from (to resume training).
+            steps_per_epoch: batches per epoch (for generators, or to shorten epochs).
+            validation_steps: batches per validation run.
+            validation_batch_size: batch size for validation (defaults to `batch_size`).
+            validation_freq: validate every this many epochs.
+        """
+        self._assert_compiled()
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = data_adapter.train_validation_split(
+                (x, y, sample_weight), validation_split)
+        if class_weight is not None:
+            weights = data_adapter.class_weight_to_sample_weight(y, class_weight)
+            if sample_weight is not None:
+                weights = weights * data_adapter.to_tensor(sample_weight).to(weights.device)
+            sample_weight = weights
+        device = self._device()
+        train = data_adapter.make_batches(x, y, sample_weight, batch_size, shuffle,
+                                          steps_per_epoch, device)
+        val = None
+        if validation_data is not None:
+            vx, vy, vsw = data_adapter.unpack_x_y_sample_weight(validation_data)
+            val = data_adapter.make_batches(vx, vy, vsw, validation_batch_size or batch_size,
+                                            False, validation_steps, device)
+        verbose = 1 if verbose == "auto" else verbose
+        callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                 model=self, verbose=verbose, epochs=epochs, steps=len(train))
+        batch_logs = callbacks.needs_batch_logs("train")
+        self.stop_training = False
+        callbacks.on_train_begin()
+        epoch_logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callbacks.on_epoch_begin(epoch)
+            step = -1
+            for step, batch in enumerate(train):
+                callbacks.on_train_batch_begin(step)
+                output = self.train_step(batch)
+                if batch_logs:
+                    callbacks.on_train_batch_end(step, LazyLogs(self._logs, output))
+                if self.stop_training:
+                    break
+            if step < 0:
+                raise ValueError("The training data produced no batches: is it empty?")
+            epoch_logs = materialize(self._logs(output))
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._run_evaluation(val, callbacks)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callbacks.on_train_end(epoch_logs)
+        return callbacks.history
+
+    # ------------------------------------------------------------------ evaluate
+
+    def _run_evaluation(self, batches, callbacks):
+        self.reset_metrics()
+        batch_logs = callbacks.needs_batch_logs("test")
+        callbacks.on_test_begin()
+        output = None
+        with torch.no_grad():
+            for step, batch in enumerate(batches):
+                callbacks.on_test_batch_begin(step)
+                output = self.test_step(batch)
+                if batch_logs:
+                    callbacks.on_test_batch_end(step, LazyLogs(self._logs, output))
+        logs = materialize(self._logs(output))
+        callbacks.on_test_end(logs)
+        return logs
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
+        """Returns the loss and metrics on the data: a scalar, a list, or a dict.
+
+        Args:
+            x: inputs (as for `fit`).
+            y: targets.
+            batch_size: samples per batch (32 by default).
+            verbose: 0 silent, 1 progress bar, 2 one line.
+            sample_weight: per-sample weights.
+            steps: number of batches to evaluate.
+            callbacks: list of `Callback`s.
+            return_dict: return `{name: value}` instead of a list.
+        """
+        self._assert_compiled()
+        batches = data_adapter.make_batches(x, y, sample_weight, batch_size, False, steps,
+                                            self._device())
+        verbose = 1 if verbose == "auto" else verbose
+        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                 verbose=verbose, epochs=1, steps=len(batches))
+        logs = self._run_evaluation(batches, callbacks)
+        if return_dict:
+            return logs
+        ordered = [logs[m.name] for m in self.metrics if m.name in logs]
+        ordered += [v for k, v in logs.items() if k not in {m.name for m in self.metrics}]
+        return ordered[0] if len(ordered) == 1 else ordered
+
+    # ------------------------------------------------------------------ predict
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for `x`, as NumPy arrays (a list / dict for several outputs).
+
+        Args:
+            x: inputs (as for `fit`).
+            batch_size: samples per batch (32 by default).
+            verbose: 0 silent, 1 progress bar.
+            steps: number of batches to predict.
+            callbacks: list of `Callback`s.
+        """
+        batches = data_adapter.make_batches(x, None, None, batch_size, False, steps, self._device())
+        verbose = 1 if verbose == "auto" else verbose
+        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                 verbose=verbose, epochs=1, steps=len(batches))
+        callbacks.on_predict_begin()
+        outputs = []
+        with torch.no_grad():
+            for step, batch in enumerate(batches):
+                callbacks.on_predict_batch_begin(step)
+                outputs.append(self.predict_step(batch))
+                callbacks.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        callbacks.on_predict_end()
+        if not outputs:
+            raise ValueError("`predict` received no data: the input produced no batches.")
+        return _concat_to_numpy(outputs)
+
+    # ------------------------------------------------------------------ on batch
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """Runs one training step on a single batch and returns its logs."""
+        self._assert_compiled()
+        if class_weight is not None:
+            sample_weight = data_adapter.class_weight_to_sample_weight(y, class_weight)
+        device = self._device()
+        batch = tuple(data_adapter.structure_to_tensors(v, device) for v in (x, y, sample_weight)
+                      if v is not None)
+        self.reset_metrics()
+        output = self.train_step(batch if y is not None else batch[:1])
+        return self._format_batch_logs(materialize(self._logs(output)), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Evaluates one batch and returns its logs."""
+        self._assert_compiled()
+        device = self._device()
+        batch = tuple(data_adapter.structure_to_tensors(v, device) for v in (x, y, sample_weight)
+                      if v is not None)
+        self.reset_metrics()
+        with torch.no_grad():
+            output = self.test_step(batch)
+        return self._format_batch_logs(materialize(self._logs(output)), return_dict)
+
+    def predict_on_batch(self, x):
+        """The model's outputs for one batch, as NumPy arrays."""
+        x = data_adapter.structure_to_tensors(x, self._device())
+        with torch.no_grad():
+            return _concat_to_numpy([self.predict_step((x,))])
+
+    def _format_batch_logs(self, logs, return_dict):
+        if return_dict:
+            return logs
+        ordered = [logs[m.name] for m in self.metrics if m.name in logs]
+        return ordered[0] if len(ordered) == 1 else ordered
+
+
+def _first_tensor(structure):
+    for t in tree.flatten(structure):
+        if isinstance(t, torch.Tensor):
+            return t
+    raise ValueError("The model produced no tensor output.")
+
+
+def _batch_size(y_pred):
+    t = _first_tensor(y_pred)
+    return t.shape[0] if t.dim() else 1
+
+
+def _concat_to_numpy(batches):
+    first = batches[0]
+    if isinstance(first, torch.Tensor):
+        return torch.cat([b.detach() for b in batches]).cpu().numpy()
+    flat = [tree.flatten(b) for b in batches]
+    joined = [torch.cat([f[i].detach() for f in flat]).cpu().numpy() for i in range(len(flat[0]))]
+    return tree.pack_as(first, joined) if not isinstance(first, tuple) else list(
+        tree.pack_as(list(first), joined))
+
