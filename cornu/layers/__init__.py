@@ -1,20 +1,21 @@
-"""`cornu.layers`: the Keras layer catalogue on PyTorch."""
+"""`cornu.layers`: the Keras layer catalogue on PyTorch.
+
+Each family lives in its own subpackage, whose `__init__` lists what it exports.
+"""
 
 from cornu.backend.keras_tensor import KerasTensor  # noqa: F401
 from cornu.backend.variable import Variable  # noqa: F401
-from cornu.layers.activations.activation import Activation  # noqa: F401
-from cornu.layers.core.dense import Dense  # noqa: F401
-from cornu.layers.core.embedding import Embedding  # noqa: F401
-from cornu.layers.core.identity import Identity  # noqa: F401
 from cornu.layers.input_layer import Input, InputLayer  # noqa: F401
 from cornu.layers.layer import Layer  # noqa: F401
-from cornu.layers.merging.base_merge import Merge  # noqa: F401
-from cornu.layers.merging.concatenate import Concatenate, concatenate  # noqa: F401
-from cornu.layers.merging.dot import Dot, dot  # noqa: F401
-from cornu.layers.merging.elementwise import (  # noqa: F401
-    Add, Average, Maximum, Minimum, Multiply, Subtract, add, average, maximum, minimum, multiply,
-    subtract)
-from cornu.layers.regularization.dropout import Dropout  # noqa: F401
-from cornu.layers.reshaping.flatten import Flatten  # noqa: F401
-from cornu.layers.reshaping.reshape import Reshape  # noqa: F401
+from cornu.layers.activations import *  # noqa: F401,F403
+from cornu.layers.attention import *  # noqa: F401,F403
+from cornu.layers.convolutional import *  # noqa: F401,F403
+from cornu.layers.core import *  # noqa: F401,F403
+from cornu.layers.merging import *  # noqa: F401,F403
+from cornu.layers.normalization import *  # noqa: F401,F403
+from cornu.layers.pooling import *  # noqa: F401,F403
+from cornu.layers.preprocessing import *  # noqa: F401,F403
+from cornu.layers.regularization import *  # noqa: F401,F403
+from cornu.layers.reshaping import *  # noqa: F401,F403
+from cornu.layers.rnn import *  # noqa: F401,F403
 from cornu.ops.op_layer import OpLayer  # noqa: F401

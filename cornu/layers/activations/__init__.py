@@ -1,0 +1,3 @@
+"""Activation layers."""
+
+from cornu.layers.activations.activation import Activation  # noqa: F401

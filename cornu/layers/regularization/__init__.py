@@ -1,0 +1,3 @@
+"""Regularization layers."""
+
+from cornu.layers.regularization.dropout import Dropout  # noqa: F401
