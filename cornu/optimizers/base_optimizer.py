@@ -16,7 +16,7 @@ import warnings
 
 import torch
 
-from cornu.optimizers import clipping
+from cornu.optimizers import argument_checks, clipping
 from cornu.optimizers.schedules.learning_rate_schedule import LearningRateSchedule
 from cornu.saving import serialization_lib
 from cornu.utils import naming
@@ -41,13 +41,6 @@ def _initial_value(initializer, shape, dtype, device):
     raise ValueError(
         "Argument `initializer` must be 'zeros', 'ones', a number or a callable "
         f"`(shape, dtype) -> tensor`. Received: initializer={initializer!r}")
-
-
-def _check_optional_positive(name, value):
-    if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
-                              or value < 0):
-        raise ValueError(f"Argument `{name}` must be a number >= 0 or None. "
-                         f"Received: {name}={value!r}")
 
 
 class Optimizer:
@@ -86,32 +79,14 @@ class Optimizer:
             warnings.warn("Argument `decay` is deprecated; use a "
                           "`keras.optimizers.schedules.InverseTimeDecay` schedule instead.",
                           DeprecationWarning, stacklevel=3)
-            _check_optional_positive("decay", self.decay)
+            argument_checks.check_optional_non_negative("decay", self.decay)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {sorted(kwargs)}.")
-        for arg, value in (("weight_decay", weight_decay), ("clipnorm", clipnorm),
-                           ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)):
-            _check_optional_positive(arg, value)
-        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
-            raise ValueError(
-                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
-                f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
-        if gradient_accumulation_steps is not None and (
-                not isinstance(gradient_accumulation_steps, int) or gradient_accumulation_steps < 2):
-            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: "
-                             f"gradient_accumulation_steps={gradient_accumulation_steps!r}")
-        if use_ema:
-            if not 0 <= ema_momentum <= 1:
-                raise ValueError("`ema_momentum` must be in the range [0, 1]. "
-                                 f"Received: ema_momentum={ema_momentum!r}")
-            if ema_overwrite_frequency is not None and (
-                    not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1):
-                raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. "
-                                 f"Received: ema_overwrite_frequency={ema_overwrite_frequency!r}")
-        if loss_scale_factor is not None and not loss_scale_factor > 0:
-            raise ValueError("`loss_scale_factor` must be a number > 0 or None. "
-                             f"Received: loss_scale_factor={loss_scale_factor!r}")
-
+        argument_checks.check_base_arguments(
+            weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm, use_ema=use_ema, ema_momentum=ema_momentum,
+            ema_overwrite_frequency=ema_overwrite_frequency, loss_scale_factor=loss_scale_factor,
+            gradient_accumulation_steps=gradient_accumulation_steps)
         self.name = name or naming.auto_name(type(self).__name__)
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
