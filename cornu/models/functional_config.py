@@ -63,7 +63,7 @@ def functional_from_config(cls, config, custom_objects=None):
         name = layer_data.get("name", layer.name)
         created[name] = layer
         for node_data in _node_list(layer_data.get("inbound_nodes", [])):
-            pending.append((layer, node_data))
+            pending.append((name, layer, node_data))
 
     produced = {}  # (layer name, node index) -> outputs
     for name, layer in created.items():
@@ -76,20 +76,20 @@ def functional_from_config(cls, config, custom_objects=None):
     while pending:
         progressed = False
         remaining = []
-        for layer, node_data in pending:
+        for name, layer, node_data in pending:
             try:
                 args, kwargs = _resolve(node_data, produced)
             except KeyError:
-                remaining.append((layer, node_data))
+                remaining.append((name, layer, node_data))
                 continue
             outputs = layer(*args, **kwargs)
-            produced[(layer.name, node_counts[layer.name])] = outputs
-            node_counts[layer.name] += 1
+            produced[(name, node_counts[name])] = outputs
+            node_counts[name] += 1
             progressed = True
         if not progressed:
             raise ValueError(
                 "Invalid Functional model configuration: the graph has loops or disconnected "
-                f"nodes (layers waiting: {[l.name for l, _ in remaining]}).")
+                f"nodes (layers waiting: {[n for n, _, _ in remaining]}).")
         pending = remaining
 
     def lookup(ref):

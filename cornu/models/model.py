@@ -72,6 +72,14 @@ class Model(Trainer, Layer):
         self._build_shapes = {"input_shape": input_shape}
         self.built = True
 
+    def _maybe_build(self, args, kwargs, device=None):
+        if type(self).build is not Model.build:
+            return super()._maybe_build(args, kwargs, device)
+        if not self.built:
+            # A subclassed model builds its sub-layers as its first call reaches them.
+            self._build_shapes = self._build_shapes_from_call(args, kwargs)
+            self.built = True
+
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         """Prints a table of the model's layers, output shapes and parameter counts.
