@@ -11,6 +11,7 @@ from cornu.backend.keras_tensor import KerasTensor
 from cornu.layers.input_layer import InputLayer
 from cornu.layers.layer import Layer
 from cornu.models.graph import map_graph
+from cornu.models.input_check import conform_input
 from cornu.models.model import Model
 from cornu.trainers.trainer import Trainer
 from cornu.utils import naming, tree
@@ -123,27 +124,8 @@ class Functional(Model):
             raise ValueError(
                 f"Model '{self.name}' expects {len(self._inputs)} input(s), but it received "
                 f"{len(flat)} input tensors.")
-        return [self._check_input(i, x) for i, x in enumerate(flat)]
-
-    def _check_input(self, index, x):
-        if not isinstance(x, torch.Tensor):
-            return x
-        shape, _ = self._input_specs[index]
-        ndim = x.dim()
-        if ndim != len(shape):
-            if ndim == len(shape) - 1 and shape[-1] == 1:
-                return x.unsqueeze(-1)
-            if ndim == len(shape) + 1 and x.shape[-1] == 1:
-                return x.squeeze(-1)
-            raise ValueError(
-                f"Input {index} of model '{self.name}' is incompatible with the model: expected "
-                f"shape={shape}, found shape={tuple(x.shape)}")
-        for expected, actual in zip(shape[1:], x.shape[1:]):
-            if expected is not None and expected != actual:
-                raise ValueError(
-                    f"Input {index} of model '{self.name}' is incompatible with the model: "
-                    f"expected shape={shape}, found shape={tuple(x.shape)}")
-        return x
+        return [conform_input(x, spec[0], i, self.name) for i, (x, spec) in
+                enumerate(zip(flat, self._input_specs))]
 
     # ------------------------------------------------------------------ properties
 

@@ -5,6 +5,7 @@ import torch
 from cornu.backend.keras_tensor import KerasTensor
 from cornu.layers.input_layer import InputLayer
 from cornu.layers.layer import Layer
+from cornu.models.input_check import conform_input
 from cornu.models.model import Model
 from cornu.trainers.trainer import Trainer
 from cornu.utils import naming
@@ -108,6 +109,8 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
+        if self._input_layer is not None:
+            x = conform_input(x, self._input_layer.batch_shape, 0, self.name)
         for layer in self._stack:
             x = layer(x)
         return x

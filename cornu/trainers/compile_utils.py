@@ -126,7 +126,7 @@ class CompileMetrics:
         self._metrics_spec, self._weighted_spec = metrics, weighted_metrics
         self.output_names = list(output_names)
         self.built = False
-        self.entries = []  # (output index, metric, weighted)
+        self.entries = []  # (output index, metric, weighted, log name)
 
     def build(self, y_true, y_pred, compile_loss):
         names = compile_loss.output_names if compile_loss is not None else self.output_names
@@ -134,15 +134,16 @@ class CompileMetrics:
         trues = _flatten_outputs(y_true, names) if multi else [y_true]
         preds = _flatten_outputs(y_pred, names) if multi else [y_pred]
         loss_fns = compile_loss.losses if compile_loss is not None else [None] * len(names)
+        taken = {}
         for spec, weighted in ((self._metrics_spec, False), (self._weighted_spec, True)):
             if not spec:
                 continue
             for i, per in enumerate(self._spread(spec, names)):
                 for identifier in per:
                     metric = self._make(identifier, loss_fns[i], trues[i], preds[i])
-                    if multi:
-                        metric.name = f"{names[i]}_{metric.name}"
-                    self.entries.append((i, metric, weighted))
+                    prefix = f"{names[i]}_" if multi else ""
+                    log_name = _unique_log_name(prefix, metric.name, weighted, taken)
+                    self.entries.append((i, metric, weighted, log_name))
         self.multi = multi
         self.output_names = names
         self.built = True
@@ -189,7 +190,7 @@ class CompileMetrics:
         else:
             weights = [sample_weight] * len(preds)
         with torch.no_grad():
-            for i, metric, weighted in self.entries:
+            for i, metric, weighted, _ in self.entries:
                 yp = preds[i].detach() if isinstance(preds[i], torch.Tensor) else preds[i]
                 if weighted and weights[i] is not None:
                     metric.update_state(trues[i], yp, sample_weight=weights[i])
@@ -198,7 +199,11 @@ class CompileMetrics:
 
     @property
     def metrics(self):
-        return [m for _, m, _ in self.entries]
+        return [m for _, m, _, _ in self.entries]
+
+    @property
+    def log_names(self):
+        return [name for _, _, _, name in self.entries]
 
     def reset_state(self):
         for m in self.metrics:
@@ -206,13 +211,29 @@ class CompileMetrics:
 
     def results(self):
         out = {}
-        for m in self.metrics:
-            value = m.result()
+        for _, metric, _, name in self.entries:
+            value = metric.result()
             if isinstance(value, dict):
                 out.update(value)
             else:
-                out[m.name] = value
+                out[name] = value
         return out
+
+
+def _unique_log_name(prefix, name, weighted, taken):
+    """Keras's log names: `output_metric`; a repeated name gets `_1`, `_2` (or `weighted_`)."""
+    candidate = prefix + name
+    if candidate not in taken:
+        taken[candidate] = 1
+        return candidate
+    if weighted:
+        candidate = f"{prefix}weighted_{name}"
+        if candidate not in taken:
+            taken[candidate] = 1
+            return candidate
+    index = taken[candidate]
+    taken[candidate] += 1
+    return f"{candidate}_{index}"
 
 
 def flatten_sample_weight(sample_weight):

@@ -204,6 +204,7 @@ class IterableBatches:
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None,
                  device=None):
     """Picks the right batch source for the inputs of `fit`, `evaluate` or `predict`."""
+    x, y, sample_weight = (_numbers_to_array(v) for v in (x, y, sample_weight))
     if is_array_structure(x):
         xt = structure_to_tensors(x, device)
         yt = structure_to_tensors(y, device)
@@ -213,14 +214,20 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
             batches.steps = min(batches.steps, steps)
             return _Limited(batches, steps)
         return batches
-    if isinstance(x, (list, tuple)) and x and all(isinstance(v, (int, float)) for v in tree.flatten(x)):
-        return make_batches(np.asarray(x), y, sample_weight, batch_size, shuffle, steps, device)
     if y is not None:
         raise ValueError("`y` must not be given when `x` is a dataset, DataLoader or generator: "
                          "it should yield `(x, y)` or `(x, y, sample_weight)` batches.")
     if x is None:
         raise ValueError("No data was provided: `x` is None.")
     return IterableBatches(x, batch_size=batch_size, shuffle=shuffle, steps=steps, device=device)
+
+
+def _numbers_to_array(value):
+    """Nested Python lists of numbers (not of arrays) become one NumPy array."""
+    if isinstance(value, (list, tuple)) and value and all(
+            isinstance(v, (int, float, np.number)) for v in tree.flatten(value)):
+        return np.asarray(value)
+    return value
 
 
 class _Limited:

@@ -86,7 +86,12 @@ class Trainer:
 
     @property
     def metrics_names(self):
-        return [m.name for m in self.metrics]
+        """Log names in `evaluate`'s order: loss, per-output losses, compiled metrics."""
+        names = [] if self._loss_tracker is None else [self._loss_tracker.name]
+        names += [t.name for t in self._output_loss_trackers]
+        if self._compile_metrics is not None:
+            names += self._compile_metrics.log_names
+        return names
 
     def reset_metrics(self):
         for m in self.metrics:
@@ -194,13 +199,11 @@ class Trainer:
         if isinstance(step_output, dict):
             return dict(step_output)
         out = {}
-        for m in self.metrics:
-            if getattr(m, "has_data", True):
-                value = m.result()
-                if isinstance(value, dict):
-                    out.update(value)
-                else:
-                    out[m.name] = value
+        for tracker in [self._loss_tracker] + self._output_loss_trackers:
+            if tracker is not None and tracker.has_data:
+                out[tracker.name] = tracker.result()
+        if self._compile_metrics is not None:
+            out.update(self._compile_metrics.results())
         return dict(sorted(out.items()))
 
     # ------------------------------------------------------------------ fit
@@ -316,11 +319,7 @@ class Trainer:
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=len(batches))
         logs = self._run_evaluation(batches, callbacks)
-        if return_dict:
-            return logs
-        ordered = [logs[m.name] for m in self.metrics if m.name in logs]
-        ordered += [v for k, v in logs.items() if k not in {m.name for m in self.metrics}]
-        return ordered[0] if len(ordered) == 1 else ordered
+        return self._format_batch_logs(logs, return_dict)
 
     # ------------------------------------------------------------------ predict
 
@@ -384,7 +383,8 @@ class Trainer:
     def _format_batch_logs(self, logs, return_dict):
         if return_dict:
             return logs
-        ordered = [logs[m.name] for m in self.metrics if m.name in logs]
+        names = self.metrics_names
+        ordered = [logs[n] for n in names if n in logs] + [v for k, v in logs.items() if k not in names]
         return ordered[0] if len(ordered) == 1 else ordered
 
 
