@@ -237,6 +237,10 @@ class CategoricalFocalCrossentropy(_FixedFunctionLoss):
         self.alpha, self.gamma = alpha, gamma
 
 
+_LABEL_DTYPES = frozenset((torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8,
+                           torch.float32))
+
+
 class SparseCategoricalCrossentropy(_FixedFunctionLoss):
     """Cross-entropy between integer class labels and predicted class scores.
 
@@ -261,20 +265,20 @@ class SparseCategoricalCrossentropy(_FixedFunctionLoss):
                       and self.reduction in ("sum_over_batch_size", "mean"))
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        # Hot path: a single fused `F.cross_entropy` with mean reduction.
+        # Hot path: one fused `F.cross_entropy` (mean over the batch equals
+        # "sum_over_batch_size" when there are no weights and no mask).
         if (self._fast and sample_weight is None and type(y_pred) is torch.Tensor
-                and isinstance(y_true, torch.Tensor) and y_pred.dim() >= 2
-                and y_pred.shape[0] > 0 and getattr(y_pred, "_keras_mask", None) is None):
-            lead = y_pred.shape[:-1]
-            if y_true.shape == lead or y_true.shape == lead + (1,):
-                labels = y_true if y_true.dtype == torch.int64 else y_true.long()
-                if labels.device != y_pred.device:
-                    labels = labels.to(y_pred.device, non_blocking=True)
-                if y_pred.dtype != self._torch_dtype:
-                    y_pred = y_pred.to(self._torch_dtype)
-                if y_pred.dim() == 2:
-                    return F.cross_entropy(y_pred, labels.reshape(-1))
-                return F.cross_entropy(y_pred.reshape(-1, y_pred.shape[-1]), labels.reshape(-1))
+                and type(y_true) is torch.Tensor and y_pred.dtype == self._torch_dtype
+                and y_true.dtype in _LABEL_DTYPES and y_true.device == y_pred.device):
+            if y_true.dtype != torch.int64:
+                y_true = y_true.long()
+            shape = y_pred.shape
+            if (len(shape) == 2 and y_true.dim() == 1 and y_true.shape[0] == shape[0] > 0
+                    and "_keras_mask" not in y_pred.__dict__):
+                return F.cross_entropy(y_pred, y_true)
+            if (len(shape) > 2 and shape[0] > 0 and "_keras_mask" not in y_pred.__dict__
+                    and (y_true.shape == shape[:-1] or y_true.shape == shape[:-1] + (1,))):
+                return F.cross_entropy(y_pred.reshape(-1, shape[-1]), y_true.reshape(-1))
         return super().__call__(y_true, y_pred, sample_weight)
 
 

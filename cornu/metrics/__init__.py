@@ -106,7 +106,7 @@ ALL_OBJECTS_DICT.update({
     "rmse": RootMeanSquaredError,
 })
 # Functions are found by name when deserializing a `MeanMetricWrapper`.
-_FUNCTIONS = {fn.__name__: fn for fn in (
+FUNCTIONS = {fn.__name__: fn for fn in (
     accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
     top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mean_squared_error,
     mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error,
@@ -130,8 +130,11 @@ def deserialize(config, custom_objects=None):
         config: the config dict or name.
         custom_objects: dict of extra classes and functions by name.
     """
+    if isinstance(config, dict) and config.get("class_name") == "function" \
+            and config.get("config") in FUNCTIONS:
+        return FUNCTIONS[config["config"]]
     return serialization_lib.deserialize_keras_object(
-        config, module_objects={**_FUNCTIONS, **ALL_OBJECTS_DICT}, custom_objects=custom_objects)
+        config, module_objects=ALL_OBJECTS_DICT, custom_objects=custom_objects)
 
 
 def get(identifier):
@@ -140,9 +143,9 @@ def get(identifier):
 
     "accuracy"/"acc" give `Accuracy`; use `resolve_accuracy` for `compile`'s shape-aware choice.
     """
-    if isinstance(identifier, str) and identifier in _FUNCTIONS \
+    if isinstance(identifier, str) and identifier in FUNCTIONS \
             and identifier not in ALL_OBJECTS_DICT:
-        return _FUNCTIONS[identifier]
+        return FUNCTIONS[identifier]
     return serialization_lib.get_object(identifier, ALL_OBJECTS_DICT, "metric")
 
 

@@ -99,6 +99,8 @@ class AUC(Metric):
             self._build(shape[1])
         if self._from_logits:
             y_pred = torch.sigmoid(torch.as_tensor(y_pred, dtype=torch.float32))
+        if self.label_weights is not None and self.label_weights.device != self._device:
+            self.label_weights = self.label_weights.to(self._device)
         label_weights = None if self.multi_label else self.label_weights
         update_confusion_matrix(
             {"tp": self.true_positives, "tn": self.true_negatives,

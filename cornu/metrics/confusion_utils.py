@@ -7,7 +7,19 @@ from cornu.backend.config import epsilon
 from cornu.losses.loss import prepare_pair, squeeze_or_expand_to_same_rank, to_tensor
 
 NEG_INF = -1e10
-KEYS = ("tp", "fp", "tn", "fn")
+_THRESHOLD_CACHE = {}
+
+
+def _thresholds_tensor(thresholds, dtype, device):
+    """The thresholds as a tensor on `device`, made once (no host-to-device copy per update)."""
+    key = (tuple(thresholds), dtype, device)
+    value = _THRESHOLD_CACHE.get(key)
+    if value is None:
+        if len(_THRESHOLD_CACHE) > 256:
+            _THRESHOLD_CACHE.clear()
+        value = torch.as_tensor(np.asarray(thresholds), dtype=dtype).to(device)
+        _THRESHOLD_CACHE[key] = value
+    return value
 
 
 def parse_thresholds(thresholds, default=0.5):
@@ -99,7 +111,7 @@ def update_confusion_matrix(variables, y_true, y_pred, thresholds, top_k=None, c
         class_id: restrict to this class (last axis).
         sample_weight: optional per-sample weights.
         multi_label: keep a separate count per label (last axis).
-        label_weights: optional per-label weights (not with `multi_label`).
+        label_weights: optional per-label weights tensor (not with `multi_label`).
         evenly: thresholds are evenly spaced (enables the bucketed algorithm).
         name: the metric's name, for error messages.
     """
@@ -127,7 +139,7 @@ def update_confusion_matrix(variables, y_true, y_pred, thresholds, top_k=None, c
     if sample_weight is not None:
         weights = sample_weight
     if label_weights is not None:
-        weights = weights * torch.as_tensor(label_weights, dtype=dtype, device=y_pred.device)
+        weights = weights * label_weights.to(device=y_pred.device, dtype=dtype)
     try:
         weights = torch.broadcast_to(weights, y_pred.shape)
     except RuntimeError:
@@ -145,7 +157,7 @@ def update_confusion_matrix(variables, y_true, y_pred, thresholds, top_k=None, c
         tp, fp, total_pos, total_neg = _bucket_counts(
             y_true, y_pred, weights, len(thresholds), multi_label, with_eps)
     else:
-        thr = torch.as_tensor(np.asarray(thresholds), dtype=dtype, device=y_pred.device)
+        thr = _thresholds_tensor(thresholds, dtype, y_pred.device)
         tp, fp, total_pos, total_neg = _compare_counts(y_true, y_pred, weights, thr, multi_label)
     counts = {"tp": tp, "fp": fp, "fn": total_pos - tp, "tn": total_neg - fp}
     for key, state in variables.items():

@@ -83,10 +83,13 @@ class IoU(_IoUBase):
             raise ValueError(f"Target class id {max(target_class_ids)} is out of range, which "
                              f"is [0, {num_classes}).")
         self.target_class_ids = list(target_class_ids)
+        self._target_ids = torch.as_tensor(self.target_class_ids).to(self._device)
 
     def result(self):
         tp, denominator = self._per_class_iou()
-        ids = torch.as_tensor(self.target_class_ids, device=tp.device)
+        ids = self._target_ids
+        if ids.device != tp.device:
+            ids = self._target_ids = ids.to(tp.device)
         tp, denominator = tp[ids], denominator[ids]
         valid = denominator > 1e-9
         iou = torch.where(valid, tp / (denominator + epsilon()), torch.zeros_like(tp))

@@ -118,8 +118,17 @@ class Metric:
         super().__setattr__(name, value)
 
     def _move_to(self, device):
-        for var in self._variables:
-            var.data = var.data.to(device)
+        for i, var in enumerate(self._variables):
+            moved = var.data.to(device)
+            try:
+                var.data = moved  # in place: references held elsewhere stay valid
+            except RuntimeError:  # e.g. to "meta": needs a new tensor object
+                new = Variable(moved, trainable=False, name=var.name, path=var.path)
+                new._initializer = var._initializer
+                self._variables[i] = new
+                for key, value in list(self.__dict__.items()):
+                    if value is var:
+                        object.__setattr__(self, key, new)
         for m in self._metrics:
             m._move_to(device)
         self._device = device

@@ -137,10 +137,9 @@ class MeanMetricWrapper(Mean):
     def from_config(cls, config):
         config = dict(config)
         if isinstance(config.get("fn"), (dict, str)):
-            from cornu.metrics import ALL_OBJECTS_DICT
+            from cornu.metrics import deserialize
 
-            config["fn"] = serialization_lib.deserialize_keras_object(
-                config["fn"], module_objects=ALL_OBJECTS_DICT)
+            config["fn"] = deserialize(config["fn"])
         return cls(**config)
 
 

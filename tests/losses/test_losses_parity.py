@@ -190,3 +190,24 @@ def test_batch_weights_broadcast_over_time_steps():
             from_logits=True, ignore_class=1, reduction=reduction)(
                 y_true, y_pred, np.broadcast_to(sw[:, None], (N, 6))))
         np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+_LOSS_CLASSES = sorted({c for c, _, _ in CASES} | {"CategoricalGeneralizedCrossEntropy"})
+
+
+@pytest.mark.parametrize("class_name", _LOSS_CLASSES)
+def test_configs_interchange_with_keras(class_name):
+    theirs = getattr(keras.losses, class_name)(reduction="sum")
+    restored = closses.deserialize(keras.losses.serialize(theirs))
+    assert type(restored).__name__ == class_name
+    ours = restored.get_config()
+    assert {k: ours[k] for k in theirs.get_config()} == theirs.get_config()
+
+
+def test_function_wrapper_config_from_keras():
+    from keras.src.losses.losses import LossFunctionWrapper
+
+    config = keras.losses.serialize(LossFunctionWrapper(keras.losses.huber, delta=0.3))
+    restored = closses.deserialize(config)
+    assert restored.fn is closses.huber and restored._fn_kwargs == {"delta": 0.3}
+    assert restored.name == "loss_function_wrapper"

@@ -223,3 +223,30 @@ def test_custom_function_wrapper_matches_keras():
         ours.update_state(y_true, y_pred, sample_weight=sw)
         theirs.update_state(y_true, y_pred, sample_weight=sw)
         np.testing.assert_allclose(_ours(ours), _result(theirs), rtol=1e-5)
+
+
+_REQUIRED = {
+    "MeanIoU": {"num_classes": 3}, "IoU": {"num_classes": 3, "target_class_ids": [0]},
+    "OneHotIoU": {"num_classes": 3, "target_class_ids": [0]}, "OneHotMeanIoU": {"num_classes": 3},
+    "SensitivityAtSpecificity": {"specificity": 0.5}, "SpecificityAtSensitivity": {"sensitivity": 0.5},
+    "PrecisionAtRecall": {"recall": 0.5}, "RecallAtPrecision": {"precision": 0.5},
+}
+_CLASS_NAMES = sorted(name for name, cls in cmetrics.ALL_OBJECTS_DICT.items()
+                      if cls.__name__ == name and name not in ("Metric", "MeanMetricWrapper"))
+
+
+@pytest.mark.parametrize("class_name", _CLASS_NAMES)
+def test_configs_interchange_with_keras(class_name):
+    kwargs = _REQUIRED.get(class_name, {})
+    theirs = getattr(keras.metrics, class_name)(name="m", **kwargs)
+    ours = getattr(cmetrics, class_name)(name="m", **kwargs)
+    assert ours.get_config() == theirs.get_config()
+    restored = cmetrics.deserialize(keras.metrics.serialize(theirs))
+    assert type(restored) is type(ours) and restored.get_config() == theirs.get_config()
+
+
+def test_function_wrapper_config_from_keras():
+    config = keras.metrics.serialize(
+        keras.metrics.MeanMetricWrapper(keras.metrics.binary_accuracy, threshold=0.2))
+    restored = cmetrics.deserialize(config)
+    assert restored._fn is cmetrics.binary_accuracy and restored._fn_kwargs == {"threshold": 0.2}
