@@ -1,0 +1,140 @@
+"""Fused recurrent kernels: a whole LSTM / GRU / SimpleRNN sequence in one torch op.
+
+Keras's weights are converted on the fly to the layout of `torch.lstm`, `torch.gru`,
+`torch.rnn_tanh` and `torch.rnn_relu` (the ops behind `torch.nn.LSTM` & co., cuDNN on GPU):
+
+- kernels are transposed: `(input_dim, gates * units)` -> `(gates * units, input_dim)`;
+- LSTM gates are i, f, c, o in both;
+- GRU gates z, r, h become torch's r, z, n. Keras's `reset_after=True` GRU (the default)
+  is torch's formulation: row 0 of Keras's `(2, 3 * units)` bias is the input bias and
+  row 1 the recurrent bias;
+- Keras keeps one bias for LSTM and SimpleRNN: it is the input bias, the recurrent one is 0.
+
+A right-padded mask (each row True then False) runs as a packed sequence; the outputs of
+masked steps are then filled in as Keras's step loop would.
+"""
+
+from typing import NamedTuple
+
+import torch
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+
+_OPS = {"lstm": torch.lstm, "gru": torch.gru, "rnn_tanh": torch.rnn_tanh,
+        "rnn_relu": torch.rnn_relu}
+
+
+class FusedSpec(NamedTuple):
+    """Which torch op runs the sequence and the weights it takes."""
+
+    mode: str
+    params: list
+    has_biases: bool
+
+
+def _with_zero_recurrent_bias(kernel, recurrent_kernel, bias, dtype):
+    weights = [kernel.t().to(dtype), recurrent_kernel.t().to(dtype)]
+    if bias is not None:
+        bias = bias.to(dtype)
+        weights += [bias, torch.zeros_like(bias)]
+    return weights
+
+
+def lstm_spec(kernel, recurrent_kernel, bias, dtype):
+    """Spec of an LSTM with Keras's weights (gates i, f, c, o)."""
+    return FusedSpec("lstm", _with_zero_recurrent_bias(kernel, recurrent_kernel, bias, dtype),
+                     bias is not None)
+
+
+def simple_rnn_spec(kernel, recurrent_kernel, bias, dtype, relu=False):
+    """Spec of a tanh (or relu) SimpleRNN with Keras's weights."""
+    return FusedSpec("rnn_relu" if relu else "rnn_tanh",
+                     _with_zero_recurrent_bias(kernel, recurrent_kernel, bias, dtype),
+                     bias is not None)
+
+
+def _zrh_to_rzn(w, units):
+    return torch.cat([w[..., units:2 * units], w[..., :units], w[..., 2 * units:]], -1)
+
+
+def gru_spec(kernel, recurrent_kernel, bias, dtype):
+    """Spec of a `reset_after=True` GRU with Keras's weights (gates z, r, h; bias `(2, 3u)`)."""
+    units = recurrent_kernel.shape[0]
+    params = [_zrh_to_rzn(kernel, units).t().to(dtype),
+              _zrh_to_rzn(recurrent_kernel, units).t().to(dtype)]
+    if bias is not None:
+        bias = _zrh_to_rzn(bias, units).to(dtype)
+        params += [bias[0], bias[1]]
+    return FusedSpec("gru", params, bias is not None)
+
+
+def right_padded_lengths(mask):
+    """The per-row lengths `(batch,)` if `mask` is right-padded (True then False), else None."""
+    lengths = mask.sum(1)
+    steps = torch.arange(mask.shape[1], device=mask.device)
+    if torch.equal(mask, steps < lengths[:, None]):
+        return lengths
+    return None
+
+
+def _call(spec, inputs, states, *packed_args, batch_first=True):
+    hx = [s.unsqueeze(0) for s in states]
+    hx = hx if spec.mode == "lstm" else hx[0]
+    args = (spec.params, spec.has_biases, 1, 0.0, torch.is_grad_enabled(), False)
+    if packed_args:
+        out, *final = _OPS[spec.mode](inputs, *packed_args, hx, *args)
+    else:
+        out, *final = _OPS[spec.mode](inputs, hx, *args, batch_first)
+    return out, final
+
+
+def run(spec, inputs, states, lengths=None, go_backwards=False, zero_output_for_mask=False):
+    """Runs the sequence `(batch, time, features)` from `states` (a list of `(batch, units)`).
+
+    Args:
+        spec: a `FusedSpec`.
+        inputs: the sequences, already in the weights' dtype.
+        states: initial states (`[h, c]` for LSTM, `[h]` otherwise).
+        lengths: `(batch,)` valid lengths of right-padded rows, or None when all are valid.
+        go_backwards: process each sequence from its end.
+        zero_output_for_mask: masked steps output zeros instead of the previous output.
+
+    Returns:
+        `(outputs (batch, time, units) in processing order, final states list)`.
+    """
+    if lengths is None:
+        if go_backwards:
+            inputs = inputs.flip(1)
+        out, final = _call(spec, inputs, states)
+        return out, [h.squeeze(0) for h in final]
+
+    batch, time_steps = inputs.shape[:2]
+    steps = torch.arange(time_steps, device=inputs.device)
+    lengths = lengths.to(inputs.device)
+    valid = steps < lengths[:, None]
+    if go_backwards:
+        # Step k of a row reads time `length - 1 - k`: its valid steps, last first.
+        order = torch.where(valid, lengths[:, None] - 1 - steps, steps)
+        inputs = inputs.gather(1, order[..., None].expand_as(inputs))
+    packed = pack_padded_sequence(inputs, lengths.clamp(min=1).cpu(), batch_first=True,
+                                  enforce_sorted=False)
+    sorted_states = [s.index_select(0, packed.sorted_indices) for s in states]
+    data, final = _call(spec, packed.data, sorted_states, packed.batch_sizes)
+    out, _ = pad_packed_sequence(
+        PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices),
+        batch_first=True, total_length=time_steps)
+    final = [h.squeeze(0).index_select(0, packed.unsorted_indices) for h in final]
+    empty = (lengths == 0)[:, None]
+    final = [torch.where(empty, s0, s) for s, s0 in zip(final, states)]
+
+    # Place outputs where Keras's loop puts them (processing order, masked steps filled).
+    if go_backwards:
+        # The masked tail comes first when reversed: zeros, then the valid outputs.
+        source = steps - (time_steps - lengths[:, None])
+        keep = source >= 0
+    else:
+        # Past its end a row repeats its last output (or zeros with zero_output_for_mask).
+        source = torch.minimum(steps.expand(batch, -1), lengths[:, None] - 1)
+        keep = valid if zero_output_for_mask else (lengths > 0)[:, None].expand(batch, -1)
+    out = out.gather(1, source.clamp(min=0)[..., None].expand_as(out))
+    out = torch.where(keep[..., None], out, torch.zeros_like(out))
+    return out, final
