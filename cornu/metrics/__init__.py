@@ -154,7 +154,7 @@ def _loss_key(loss):
     if loss is None:
         return ""
     if isinstance(loss, str):
-        return loss.lower()
+        return to_snake_case(loss) if loss != loss.upper() else loss.lower()
     fn = getattr(loss, "fn", None)
     if fn is not None and not inspect.isclass(loss):
         return getattr(fn, "__name__", "").lower()
@@ -167,7 +167,7 @@ def _loss_key(loss):
 
 def _kind(loss, y_true_shape, y_pred_shape):
     key = _loss_key(loss)
-    if key in ("sparse_categorical_crossentropy", "sparsecategoricalcrossentropy"):
+    if key == "sparse_categorical_crossentropy":
         return "sparse"
     if key in ("binary_crossentropy", "bce", "binary_focal_crossentropy"):
         return "binary"

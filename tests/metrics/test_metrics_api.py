@@ -212,6 +212,10 @@ def test_resolve_accuracy_from_loss_objects():
         metrics.BinaryAccuracy
     assert type(metrics.resolve_accuracy(losses.CategoricalCrossentropy, (8, 3), (8, 3))) is \
         metrics.CategoricalAccuracy
+    assert type(metrics.resolve_accuracy("BinaryCrossentropy", (8, 3), (8, 3))) is \
+        metrics.BinaryAccuracy
+    assert type(metrics.resolve_accuracy("SparseCategoricalCrossentropy", (8,), (8, 3))) is \
+        metrics.SparseCategoricalAccuracy
     ce = metrics.resolve_crossentropy(sparse, (8,), (8, 3))
     assert type(ce) is metrics.SparseCategoricalCrossentropy and ce.from_logits
     assert type(metrics.get_for_compile("ce", None, (8, 1), (8, 1))) is metrics.BinaryCrossentropy

@@ -250,3 +250,20 @@ def test_function_wrapper_config_from_keras():
         keras.metrics.MeanMetricWrapper(keras.metrics.binary_accuracy, threshold=0.2))
     restored = cmetrics.deserialize(config)
     assert restored._fn is cmetrics.binary_accuracy and restored._fn_kwargs == {"threshold": 0.2}
+
+
+def test_prediction_mask_matches_keras():
+    import torch
+
+    rng = np.random.default_rng(5)
+    ours, theirs = cmetrics.MeanSquaredError(), keras.metrics.MeanSquaredError()
+    for sw in (None, rng.random(N).astype("float32")):
+        y_true, y_pred = _data("regression", rng)
+        mask = rng.random(N) > 0.4
+        pred = torch.tensor(y_pred)
+        pred._keras_mask = torch.tensor(mask)
+        kpred = keras.ops.convert_to_tensor(y_pred)
+        kpred._keras_mask = keras.ops.convert_to_tensor(mask)
+        ours.update_state(y_true, pred, sample_weight=sw)
+        theirs.update_state(y_true, kpred, sample_weight=sw)
+        np.testing.assert_allclose(_ours(ours), _result(theirs), rtol=1e-5)
