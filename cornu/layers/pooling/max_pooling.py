@@ -1,0 +1,51 @@
+"""`MaxPooling1D`, `MaxPooling2D`, `MaxPooling3D`: the maximum over each window."""
+
+from cornu.layers.pooling.base_pooling import BasePooling
+
+
+class MaxPooling1D(BasePooling):
+    """Max pooling over `(batch, steps, channels)` (or channels-first) inputs.
+
+    Args:
+        pool_size: int, the window size.
+        strides: int, the window step; `pool_size` when None.
+        padding: "valid" or "same" (output length `ceil(steps / strides)`).
+        data_format: "channels_last" or "channels_first"; the global default when None.
+    """
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, name=None,
+                 **kwargs):
+        super().__init__(pool_size, strides, 1, "max", padding, data_format, name=name,
+                         **kwargs)
+
+
+class MaxPooling2D(BasePooling):
+    """Max pooling over `(batch, height, width, channels)` (or channels-first) inputs.
+
+    Args:
+        pool_size: int or tuple of 2 ints, the window size.
+        strides: int or tuple of 2 ints, the window step; `pool_size` when None.
+        padding: "valid" or "same" (output size `ceil(input / strides)`).
+        data_format: "channels_last" or "channels_first"; the global default when None.
+    """
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
+                 name=None, **kwargs):
+        super().__init__(pool_size, strides, 2, "max", padding, data_format, name=name,
+                         **kwargs)
+
+
+class MaxPooling3D(BasePooling):
+    """Max pooling over `(batch, depth, height, width, channels)` (or channels-first) inputs.
+
+    Args:
+        pool_size: int or tuple of 3 ints, the window size.
+        strides: int or tuple of 3 ints, the window step; `pool_size` when None.
+        padding: "valid" or "same" (output size `ceil(input / strides)`).
+        data_format: "channels_last" or "channels_first"; the global default when None.
+    """
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 name=None, **kwargs):
+        super().__init__(pool_size, strides, 3, "max", padding, data_format, name=name,
+                         **kwargs)
