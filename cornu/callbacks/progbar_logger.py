@@ -57,8 +57,8 @@ class ProgbarLogger(Callback):
 
     def _batch_end(self, batch, logs):
         self._seen = batch + 1
-        if not self.verbose:
-            return
+        if not self.verbose or self._seen == self.params.get("steps"):
+            return  # the last step is drawn by the epoch / test / predict end, with final logs
         now = time.monotonic()
         if now - self._last < self.interval:
             return
