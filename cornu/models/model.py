@@ -113,6 +113,36 @@ class Model(Trainer, Layer):
         from cornu.saving.serialization_lib import serialize_keras_object
         return json.dumps(serialize_keras_object(self), **kwargs)
 
+    # ------------------------------------------------------------------ saving
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves the model to `.keras`, a folder (no extension) or legacy `.h5`.
+
+        See `cornu.saving.save_model` for the arguments.
+        """
+        from cornu.saving import saving_api
+        saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Saves the weights (and optimizer state) to a `.weights.h5` file."""
+        from cornu.saving import saving_api
+        saving_api.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights from `.weights.h5`, `.keras` or legacy `.h5` (`by_name=` for `.h5`)."""
+        from cornu.saving import saving_api
+        saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def get_compile_config(self):
+        """The serialized arguments of `compile()` (`{}` if not compiled)."""
+        from cornu.saving import compile_config
+        return compile_config.get_compile_config(self)
+
+    def compile_from_config(self, config):
+        """Compiles the model from `get_compile_config()`'s output and builds the optimizer."""
+        from cornu.saving import compile_config
+        compile_config.compile_from_config(self, config)
+
 
 def _shapes_to_keras_tensors(shape):
     if isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape):

@@ -8,7 +8,8 @@ import importlib
 import inspect
 import types
 
-from cornu.saving import object_registration
+from cornu.saving import lambda_code, object_registration
+from cornu.saving.safe_mode import effective_safe_mode
 
 # Keras's public module names (and older Keras 2 ones) mapped to cornu's packages.
 _KERAS_TO_CORNU = {
@@ -40,7 +41,7 @@ def _keras_module_of(obj):
         return explicit
     parts = cls.__module__.split(".")
     if parts[0] != "cornu":
-        return cls.__module__
+        return None if cls.__module__ == "__main__" else cls.__module__
     if len(parts) > 2 and parts[1] == "optimizers" and parts[2] == "schedules":
         return "keras.optimizers.schedules"
     if len(parts) > 1 and parts[1] in _KERAS_TO_CORNU:
@@ -66,6 +67,8 @@ def serialize_keras_object(obj):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     if hasattr(obj, "tolist") and not hasattr(obj, "get_config"):  # numpy / torch values
         return obj.tolist()
+    if isinstance(obj, types.FunctionType) and obj.__name__ == "<lambda>":
+        return {"class_name": "__lambda__", "config": {"value": lambda_code.dump(obj)}}
     if isinstance(obj, types.FunctionType) or isinstance(obj, types.BuiltinFunctionType):
         registered = object_registration._GLOBAL_CUSTOM_NAMES.get(obj)
         return {
@@ -98,6 +101,11 @@ def serialize_keras_object(obj):
         built = build_config()
         if built:
             config["build_config"] = built
+    compile_config = getattr(obj, "get_compile_config", None)
+    if compile_config is not None:
+        compiled = compile_config()
+        if compiled:
+            config["compile_config"] = compiled
     return config
 
 
@@ -146,39 +154,32 @@ def deserialize_keras_object(config, custom_objects=None, module_objects=None, s
         config: the serialized dict, or a plain value / name.
         custom_objects: dict of extra classes and functions by name.
         module_objects: dict of objects to look names up in first (e.g. a package's catalogue).
-        safe_mode: refuse to run Python bytecode stored in the config (Lambda layers).
+        safe_mode: refuse to run Python bytecode stored in the config (Lambda layers); an
+            enclosing `safe_mode_scope` takes precedence.
     """
     from cornu.saving.safe_mode import safe_mode_scope
 
+    safe_mode = effective_safe_mode(safe_mode)
     if config is None or isinstance(config, (bool, int, float)):
         return config
     if isinstance(config, (list, tuple)):
         return [deserialize_keras_object(c, custom_objects, module_objects, safe_mode) for c in config]
     if isinstance(config, str):
-        obj = (module_objects or {}).get(config) or resolve_object(
-            config, custom_objects=custom_objects)
-        if obj is None:
-            raise ValueError(f"Unknown object name: '{config}'.")
-        return obj
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
-            f"Cannot deserialize {config!r}: expected a dict with a 'class_name' key.")
+        return _deserialize_name(config, custom_objects, module_objects)
+    if not isinstance(config, dict):
+        raise ValueError(f"Cannot deserialize {config!r}: expected a dict, a list or a plain value.")
+    if "class_name" not in config or "config" not in config:
+        return {k: deserialize_keras_object(v, custom_objects, module_objects, safe_mode)
+                for k, v in config.items()}
     class_name = config["class_name"]
-    inner = config.get("config", {})
-    if class_name == "function" or class_name == "__type__":
-        name = inner
-        obj = None
-        if module_objects and name in module_objects:
-            obj = module_objects[name]
-        if obj is None:
-            obj = resolve_object(name, config.get("module"), config.get("registered_name")
-                                 if config.get("registered_name") not in ("function",) else None,
-                                 custom_objects)
-        if obj is None:
-            raise ValueError(f"Unknown {'function' if class_name == 'function' else 'class'}: '{name}'. "
-                             "Pass it in `custom_objects` or register it with "
-                             "`register_keras_serializable`.")
-        return obj
+    inner = config.get("config")
+    if not isinstance(class_name, str):
+        raise ValueError(f"Cannot deserialize {config!r}: 'class_name' must be a string.")
+    if class_name in ("function", "__type__"):
+        kind = "function" if class_name == "function" else "class"
+        return _resolve_function_or_class(config, custom_objects, module_objects, kind)
+    if class_name.startswith("__") and class_name.endswith("__"):
+        return _deserialize_special(class_name, inner, custom_objects, safe_mode)
     cls = None
     if module_objects and class_name in module_objects:
         cls = module_objects[class_name]
@@ -191,12 +192,98 @@ def deserialize_keras_object(config, custom_objects=None, module_objects=None, s
             "`custom_objects` or register it with `register_keras_serializable`.")
     if not hasattr(cls, "from_config"):
         raise ValueError(f"Class '{class_name}' has no `from_config()`.")
+    if not isinstance(inner, dict):
+        raise ValueError(f"Cannot deserialize '{class_name}': its 'config' must be a dict, "
+                         f"not {type(inner).__name__}.")
     with safe_mode_scope(safe_mode), object_registration.CustomObjectScope(custom_objects or {}):
-        obj = cls.from_config(inner)
+        obj = cls.from_config(_drop_unsupported_defaults(cls, inner))
         build_config = config.get("build_config")
         if build_config and hasattr(obj, "build_from_config"):
             obj.build_from_config(build_config)
+        compile_config = config.get("compile_config")
+        if compile_config and hasattr(obj, "compile_from_config"):
+            obj.compile_from_config(compile_config)
     return obj
+
+
+# Config keys newer Keras releases write with a null default that older layer signatures
+# may not take; dropping a null value keeps the default.
+_NULL_DEFAULT_KEYS = ("quantization_config", "input_axes", "output_axes")
+
+
+def _drop_unsupported_defaults(cls, config):
+    drop = [k for k in _NULL_DEFAULT_KEYS if k in config and config[k] is None]
+    if not drop:
+        return config
+    try:
+        params = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return config
+    return {k: v for k, v in config.items() if k not in drop or k in params}
+
+
+def _deserialize_name(name, custom_objects, module_objects):
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    if module_objects is None:
+        return name  # a plain string value
+    obj = module_objects.get(name) or object_registration.get_registered_object(
+        name, custom_objects)
+    if obj is None:
+        raise ValueError(f"Unknown object name: '{name}'.")
+    return obj
+
+
+def _resolve_function_or_class(config, custom_objects, module_objects, kind):
+    name = config.get("config")
+    if not isinstance(name, str):
+        raise ValueError(f"Cannot deserialize {config!r}: a {kind} is named by a string.")
+    obj = module_objects.get(name) if module_objects else None
+    if obj is None:
+        registered = config.get("registered_name")
+        obj = resolve_object(name, config.get("module"),
+                             registered if registered not in ("function",) else None,
+                             custom_objects)
+    if obj is None:
+        raise ValueError(f"Unknown {kind}: '{name}'. Pass it in `custom_objects` or register "
+                         "it with `register_keras_serializable`.")
+    return obj
+
+
+def _deserialize_special(class_name, inner, custom_objects, safe_mode):
+    """Keras's built-in value encodings: `__numpy__`, `__tensor__`, `__lambda__`, ... ."""
+    import numpy as np
+
+    def value():
+        if not isinstance(inner, dict) or "value" not in inner:
+            raise ValueError(f"Invalid '{class_name}' config: {inner!r}")
+        return inner["value"]
+
+    if class_name == "__numpy__":
+        return np.array(value(), dtype=inner.get("dtype"))
+    if class_name == "__tensor__":
+        import torch
+        from cornu.utils.dtypes import to_torch_dtype
+        dtype = inner.get("dtype")
+        return torch.tensor(value(), dtype=to_torch_dtype(dtype) if dtype else None)
+    if class_name == "__bytes__":
+        return value().encode("utf-8")
+    if class_name == "__ellipsis__":
+        return Ellipsis
+    if class_name == "__slice__":
+        parts = [deserialize_keras_object(inner.get(k), custom_objects, safe_mode=safe_mode)
+                 for k in ("start", "stop", "step")]
+        return slice(*parts)
+    if class_name == "__lambda__":
+        if safe_mode:
+            raise ValueError(
+                "Requested the deserialization of a Python lambda. Loading it would run "
+                "Python bytecode stored in the file, which could execute arbitrary code, so "
+                "it is refused by default. If you trust the source of the file, pass "
+                "`safe_mode=False` to the loading function, or call "
+                "`cornu.saving.enable_unsafe_deserialization()`.")
+        return lambda_code.load(value())
+    raise ValueError(f"Cannot deserialize the special object '{class_name}' here.")
 
 
 def get_object(identifier, module_objects, kind, custom_objects=None):
