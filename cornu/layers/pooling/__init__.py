@@ -1,5 +1,9 @@
-"""Pooling layers: windowed max/average pooling and global pooling, in 1D, 2D and 3D."""
+"""Pooling layers: windowed, global and adaptive max/average pooling, in 1D, 2D and 3D."""
 
+from cornu.layers.pooling.adaptive_pooling import (AdaptiveAveragePooling1D,
+                                                   AdaptiveAveragePooling2D,
+                                                   AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
+                                                   AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
 from cornu.layers.pooling.average_pooling import (AveragePooling1D, AveragePooling2D,
                                                   AveragePooling3D)
 from cornu.layers.pooling.global_average_pooling import (GlobalAveragePooling1D,
@@ -29,5 +33,7 @@ __all__ = [
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
     "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D",
     "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D",
-    "GlobalAvgPool2D", "GlobalAvgPool3D",
+    "GlobalAvgPool2D", "GlobalAvgPool3D", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
 ]

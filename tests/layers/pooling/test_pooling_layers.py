@@ -153,3 +153,27 @@ def test_clear_errors():
         layers.AveragePooling2D(2, strides=0)
     with pytest.raises(ValueError, match="zero or negative"):
         layers.MaxPooling2D(4)(np.zeros((1, 3, 3, 1), "float32"))
+
+
+@pytest.mark.parametrize("name, kwargs, shape, out_shape", [
+    ("AdaptiveAveragePooling1D", {"output_size": 3}, (2, 7, 3), (2, 3, 3)),
+    ("AdaptiveMaxPooling1D", {"output_size": 4, "data_format": "channels_first"}, (2, 3, 9),
+     (2, 3, 4)),
+    ("AdaptiveAveragePooling2D", {"output_size": (2, 3)}, (2, 5, 7, 3), (2, 2, 3, 3)),
+    ("AdaptiveMaxPooling2D", {"output_size": 3, "data_format": "channels_first"},
+     (2, 3, 7, 5), (2, 3, 3, 3)),
+    ("AdaptiveAveragePooling3D", {"output_size": 2, "data_format": "channels_first"},
+     (1, 2, 5, 4, 3), (1, 2, 2, 2, 2)),
+    ("AdaptiveMaxPooling3D", {"output_size": (1, 2, 3)}, (1, 3, 5, 7, 2), (1, 1, 2, 3, 2)),
+])
+def test_adaptive_pooling(name, kwargs, shape, out_shape):
+    run_layer_test(getattr(layers, name), kwargs, input_shape=shape,
+                   expected_output_shape=out_shape, expected_num_trainable_weights=0)
+    check_keras_parity(name, kwargs, shape)
+
+
+def test_adaptive_pooling_errors():
+    with pytest.raises(ValueError, match="output_size.*tuple of 2 ints"):
+        layers.AdaptiveAveragePooling2D((2, 2, 2))
+    with pytest.raises(ValueError, match="rank 3.*rank 4"):
+        layers.AdaptiveMaxPooling1D(2)(np.zeros((1, 4, 4, 2), "float32"))
