@@ -91,8 +91,12 @@ def legacy_model_config(model):
     """`{"class_name", "config"}` of the model, as the legacy format stores it."""
     from cornu.saving.object_registration import _GLOBAL_CUSTOM_NAMES
     cls = type(model)
-    return {"class_name": _GLOBAL_CUSTOM_NAMES.get(cls, cls.__name__),
-            "config": model.get_config()}
+    config = {"class_name": _GLOBAL_CUSTOM_NAMES.get(cls, cls.__name__),
+              "config": model.get_config()}
+    build_config = model.get_build_config()
+    if build_config:  # lets a subclassed model be rebuilt before its weights are loaded
+        config["build_config"] = build_config
+    return config
 
 
 def save_model(model, filepath, include_optimizer=True):

@@ -78,3 +78,14 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
     if module_objects and name in module_objects:
         return module_objects[name]
     return None
+
+
+def find_by_short_name(name, custom_objects=None):
+    """The registered object whose name is `package>name` for some package, if exactly one."""
+    suffix = f">{name}"
+    pools = [*reversed(_scoped_objects()), _GLOBAL_CUSTOM_OBJECTS, custom_objects or {}]
+    for pool in pools:
+        matches = [obj for key, obj in pool.items() if key.endswith(suffix)]
+        if len(matches) == 1:
+            return matches[0]
+    return None

@@ -122,6 +122,11 @@ def _cornu_package_for(module):
     return _KERAS_TO_CORNU.get(name)
 
 
+def _is_cornu_object(obj):
+    """Only cornu's own classes and functions are found by name (nothing re-exported)."""
+    return str(getattr(obj, "__module__", "") or "").split(".")[0] == "cornu"
+
+
 def _lookup_builtin(class_name, module):
     package = _cornu_package_for(module)
     candidates = [package] if package else []
@@ -132,7 +137,7 @@ def _lookup_builtin(class_name, module):
         except ImportError:
             continue
         obj = getattr(mod, class_name, None)
-        if obj is not None and (inspect.isclass(obj) or callable(obj)):
+        if obj is not None and (inspect.isclass(obj) or callable(obj)) and _is_cornu_object(obj):
             return obj
     return None
 
@@ -144,7 +149,11 @@ def resolve_object(class_name, module=None, registered_name=None, custom_objects
             found = object_registration.get_registered_object(key, custom_objects)
             if found is not None:
                 return found
-    return _lookup_builtin(class_name, module)
+    builtin = _lookup_builtin(class_name, module)
+    if builtin is None and class_name and ">" not in class_name:
+        # Keras <= 3.6 and legacy files name registered classes without their package.
+        return object_registration.find_by_short_name(class_name, custom_objects)
+    return builtin
 
 
 def deserialize_keras_object(config, custom_objects=None, module_objects=None, safe_mode=True):

@@ -198,6 +198,9 @@ def load_state(root, h5file, skip_mismatch=False, filename=None):
             if _has_custom(obj, "load_own_variables"):
                 obj.load_own_variables(store)
             elif _is_optimizer(obj):
+                if not obj.built and len(store) and obj is getattr(root, "optimizer", None):
+                    from cornu.saving.compile_config import build_optimizer
+                    build_optimizer(root)  # so that saved slots have somewhere to go
                 _load_optimizer(obj, store, filename, path)
             else:
                 _load_layer(obj, store, filename, path)
