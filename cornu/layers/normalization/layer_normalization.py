@@ -1,0 +1,120 @@
+"""`LayerNormalization`: normalizes each sample over the given axes."""
+
+import warnings
+
+import torch
+import torch.nn.functional as F
+
+from cornu import constraints, initializers, regularizers
+from cornu.layers.layer import Layer
+from cornu.layers.normalization.norm_utils import (check_axes, is_trailing, positive_axes,
+                                                   standardize_axes, upcast)
+
+
+class LayerNormalization(Layer):
+    """Normalizes each sample to zero mean and unit variance over `axis`, then applies
+    `gamma` and `beta` (shaped like the normalized axes).
+
+    Args:
+        axis: an int or a list of ints, the axes to normalize over.
+        epsilon: small float added to the variance.
+        center: whether to add the `beta` offset.
+        scale: whether to multiply by `gamma`.
+        rms_scaling: deprecated; divide by the standard deviation without centering and
+            without `beta` (prefer `RMSNormalization`).
+        beta_initializer: initializer of `beta`.
+        gamma_initializer: initializer of `gamma`.
+        beta_regularizer: regularizer of `beta`.
+        gamma_regularizer: regularizer of `gamma`.
+        beta_constraint: constraint of `beta`.
+        gamma_constraint: constraint of `gamma`.
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
+                 beta_constraint=None, gamma_constraint=None, rms_scaling=False, **kwargs):
+        super().__init__(**kwargs)
+        if rms_scaling:
+            warnings.warn("`rms_scaling=True` is deprecated: it divides by the standard "
+                          "deviation, not the root mean square. Use `RMSNormalization`.")
+        self.axis = standardize_axes(self, axis)
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.rms_scaling = rms_scaling
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+        self.autocast = False
+
+    def build(self, input_shape):
+        check_axes(self, self.axis, input_shape)
+        # Keras's layout: the axes sorted as given, gamma/beta shaped like those dims.
+        self.axis = sorted([self.axis] if isinstance(self.axis, int) else self.axis)
+        shape = tuple(input_shape[a] for a in self.axis)
+        if any(d is None for d in shape):
+            raise ValueError(f"LayerNormalization '{self.name}': the normalized axes {self.axis} "
+                             f"must have known sizes. Received: input_shape={tuple(input_shape)}")
+        self.gamma = self.beta = None
+        if self.scale or self.rms_scaling:
+            self.gamma = self.add_weight(name="gamma", shape=shape,
+                                         initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint, autocast=False)
+        if self.center and not self.rms_scaling:
+            self.beta = self.add_weight(name="beta", shape=shape,
+                                        initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint, autocast=False)
+        self.built = True
+
+    def call(self, inputs):
+        x = upcast(inputs)
+        rank = x.dim()
+        axes = positive_axes(self.axis, rank)
+        gamma = None if self.gamma is None else self.gamma.to(x.dtype)
+        beta = None if self.beta is None else self.beta.to(x.dtype)
+        if not self.rms_scaling and is_trailing(axes, rank) and axes == [
+                a % rank for a in self.axis]:
+            out = F.layer_norm(x, tuple(x.shape[a] for a in axes), gamma, beta, self.epsilon)
+        else:
+            shape = [1] * rank
+            for a in axes:
+                shape[a] = x.shape[a]
+            variance, mean = torch.var_mean(x, dim=axes, keepdim=True, correction=0)
+            inv = torch.rsqrt(variance + self.epsilon)
+            if gamma is not None:
+                inv = inv * gamma.reshape(shape)
+            if self.rms_scaling:
+                out = x * inv
+            else:
+                shift = -mean * inv
+                if beta is not None:
+                    shift = shift + beta.reshape(shape)
+                out = x * inv + shift
+        return out.to(self._compute_torch_dtype)
+
+    def compute_output_shape(self, input_shape):
+        check_axes(self, self.axis, input_shape)
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "rms_scaling": self.rms_scaling,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        })
+        return config
