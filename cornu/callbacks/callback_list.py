@@ -8,6 +8,8 @@ _BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_test_batch_beg
 
 
 def _overrides(callback, hook):
+    if hook in vars(callback):  # a function set on the instance, as LambdaCallback does
+        return True
     return getattr(type(callback), hook, None) is not getattr(Callback, hook)
 
 
