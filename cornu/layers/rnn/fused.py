@@ -14,6 +14,7 @@ A right-padded mask (each row True then False) runs as a packed sequence; the ou
 masked steps are then filled in as Keras's step loop would.
 """
 
+import contextlib
 from typing import NamedTuple
 
 import torch
@@ -76,14 +77,25 @@ def right_padded_lengths(mask):
     return None
 
 
+def run_dtype(inputs):
+    """The dtype a fused call runs in: autocast's when it is on for the device, else the inputs'."""
+    device_type = inputs.device.type
+    if device_type != "meta" and torch.is_autocast_enabled(device_type):
+        return torch.get_autocast_dtype(device_type)
+    return inputs.dtype
+
+
 def _call(spec, inputs, states, *packed_args, batch_first=True):
     hx = [s.unsqueeze(0) for s in states]
     hx = hx if spec.mode == "lstm" else hx[0]
     args = (spec.params, spec.has_biases, 1, 0.0, torch.is_grad_enabled(), False)
-    if packed_args:
-        out, *final = _OPS[spec.mode](inputs, *packed_args, hx, *args)
-    else:
-        out, *final = _OPS[spec.mode](inputs, hx, *args, batch_first)
+    device_type = inputs.device.type
+    # Everything is already in one dtype; autocast around these ops breaks oneDNN on CPU.
+    with torch.autocast(device_type, enabled=False) if device_type != "meta" else contextlib.nullcontext():
+        if packed_args:
+            out, *final = _OPS[spec.mode](inputs, *packed_args, hx, *args)
+        else:
+            out, *final = _OPS[spec.mode](inputs, hx, *args, batch_first)
     return out, final
 
 
@@ -92,8 +104,8 @@ def run(spec, inputs, states, lengths=None, go_backwards=False, zero_output_for_
 
     Args:
         spec: a `FusedSpec`.
-        inputs: the sequences, already in the weights' dtype.
-        states: initial states (`[h, c]` for LSTM, `[h]` otherwise).
+        inputs: the sequences, in the spec's dtype (see `run_dtype`).
+        states: initial states (`[h, c]` for LSTM, `[h]` otherwise), in the same dtype.
         lengths: `(batch,)` valid lengths of right-padded rows, or None when all are valid.
         go_backwards: process each sequence from its end.
         zero_output_for_mask: masked steps output zeros instead of the previous output.

@@ -187,6 +187,9 @@ class RNN(Layer):
             for c in cells:
                 c.reset_dropout_mask()
                 c.reset_recurrent_dropout_mask()
+        dtype = self._compute_torch_dtype
+        last, outputs, states = tree.map_structure(
+            lambda t: t if t is None or t.dtype == dtype else t.to(dtype), (last, outputs, states))
         if self.stateful and not sequences.is_meta:
             self.states = tree.map_structure(lambda s: s.detach(), list(states))
         output = outputs if self.return_sequences else last
@@ -196,8 +199,9 @@ class RNN(Layer):
 
     def _run(self, sequences, states, mask, training):
         spec = None
+        dtype = fused.run_dtype(sequences)
         if not self.unroll and not (training and getattr(self.cell, "recurrent_dropout", 0)):
-            spec = self._fused_spec(sequences.dtype)
+            spec = self._fused_spec(dtype)
         lengths = None
         if spec is not None and mask is not None:
             lengths = fused.right_padded_lengths(mask)
@@ -214,8 +218,8 @@ class RNN(Layer):
         if spec is not None:
             if training and 0.0 < self.cell.dropout < 1.0:
                 sequences = sequences * self.cell.get_dropout_mask(sequences[:, 0])[:, None]
-            outputs, states = fused.run(spec, sequences, states, lengths, self.go_backwards,
-                                        self.zero_output_for_mask)
+            outputs, states = fused.run(spec, sequences.to(dtype), [s.to(dtype) for s in states],
+                                        lengths, self.go_backwards, self.zero_output_for_mask)
             return outputs[:, -1], outputs, states
         return run_steps(lambda x, s: cell_step(self.cell, x, s, training), sequences, states,
                          mask, self.go_backwards, self.zero_output_for_mask,

@@ -113,3 +113,13 @@ def test_gradients_flow_to_initial_state():
     c0 = torch.zeros(3, 5, requires_grad=True)
     layer(X, initial_state=[h0, c0]).sum().backward()
     assert h0.grad is not None and c0.grad is not None and layer.last_call_fused
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"reset_after": False}])
+def test_mixed_precision_policy(kwargs):
+    layer = layers.GRU(5, dtype="mixed_bfloat16", return_sequences=True, return_state=True,
+                       **kwargs)
+    outputs = layer(X, mask=RIGHT)
+    assert all(o.dtype == torch.bfloat16 for o in outputs)
+    assert layer.cell.kernel.dtype == torch.float32
+    assert layer.last_call_fused is not bool(kwargs)
