@@ -92,15 +92,17 @@ def find_in_mirror(names, folders, isdir=False):
     return None
 
 
-def offline_hint(names, folders):
+def offline_hint(names, folders, accepts_path=True):
     """A sentence saying how to provide `names` without a download."""
-    listed = ", ".join(repr(n) for n in names)
+    listed = " or ".join(repr(n) for n in names)
     sub = f" (or its subfolder {folders[0]!r})" if folders else ""
-    return (f"To use a local copy, pass `path=` to the file, or set the {MIRROR_ENV} "
-            f"environment variable to a folder{sub} holding {listed}.")
+    local = "pass `path=` to the file, or " if accepts_path else ""
+    return (f"To use a local copy, {local}set the {MIRROR_ENV} environment variable to a "
+            f"folder{sub} holding {listed}.")
 
 
-def fetch(fname, origin, file_hash, folders=(), path=None, cache_subdir="datasets"):
+def fetch(fname, origin, file_hash, folders=(), path=None, cache_subdir="datasets",
+          accepts_path=True):
     """Returns a local path for a data set file, downloading it when needed.
 
     Args:
@@ -111,6 +113,7 @@ def fetch(fname, origin, file_hash, folders=(), path=None, cache_subdir="dataset
         path: the caller's `path=`: an existing file is used as is; a plain
             name is the file's name in the mirror and the cache.
         cache_subdir: cache subfolder, as in `get_file`.
+        accepts_path: whether the loader has a `path=` argument (for the error hint).
     """
     names = [fname]
     if path is not None:
@@ -127,4 +130,5 @@ def fetch(fname, origin, file_hash, folders=(), path=None, cache_subdir="dataset
     try:
         return get_file(names[0], origin=origin, file_hash=file_hash, cache_subdir=cache_subdir)
     except DownloadError as error:
-        raise DownloadError(f"{error}\n{offline_hint(names, folders)}") from error
+        hint = offline_hint(names, folders, accepts_path)
+        raise DownloadError(f"{error}\n{hint}") from error

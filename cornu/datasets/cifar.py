@@ -7,7 +7,7 @@ import numpy as np
 from cornu.backend.config import image_data_format
 from cornu.datasets._npz import restricted_load
 from cornu.datasets._source import find_in_mirror, offline_hint
-from cornu.utils.file_utils import DownloadError, cornu_home, extract_archive, get_file
+from cornu.utils.file_utils import DownloadError, cache_folder, extract_archive, get_file
 
 
 def load_batch(fpath, label_key="labels"):
@@ -48,14 +48,15 @@ def batches_folder(dirname, archive_name, origin, file_hash, inner, folders):
         return found
     archive = find_in_mirror([archive_name], folders)
     if archive is not None:
-        target = os.path.join(cornu_home(), "datasets", dirname)
+        target = os.path.join(cache_folder(), dirname)
         if not os.path.isdir(os.path.join(target, inner)):
             extract_archive(archive, target, "tar")
         return os.path.join(target, inner)
     try:
         path = get_file(fname=dirname, origin=origin, extract=True, file_hash=file_hash)
     except DownloadError as error:
-        raise DownloadError(f"{error}\n{offline_hint([archive_name, inner], folders)}") from error
+        hint = offline_hint([archive_name, inner], folders, accepts_path=False)
+        raise DownloadError(f"{error}\n{hint}") from error
     return os.path.join(path, inner)
 
 

@@ -30,7 +30,8 @@ def load_data():
         Tuple of NumPy arrays `(x_train, y_train), (x_test, y_test)`: `x` of
         shape `(n, 28, 28)` and `y` of shape `(n,)`, both `uint8`.
     """
-    paths = {name: fetch(name, KERAS_ORIGIN + name, digest, FOLDERS, cache_subdir=CACHE_SUBDIR)
+    paths = {name: fetch(name, KERAS_ORIGIN + name, digest, FOLDERS, cache_subdir=CACHE_SUBDIR,
+                         accepts_path=False)
              for name, digest in FILES.items()}
     train = read_images_and_labels(paths["train-images-idx3-ubyte.gz"],
                                    paths["train-labels-idx1-ubyte.gz"])

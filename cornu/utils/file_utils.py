@@ -202,7 +202,14 @@ def _download(origin, target, file_hash, hash_algorithm):
             os.remove(partial)
 
 
-def _cache_folder(cache_dir, cache_subdir):
+def cache_folder(cache_dir=None, cache_subdir="datasets"):
+    """Returns (and creates) the cache folder `<cache_dir>/<cache_subdir>`.
+
+    Args:
+        cache_dir: cache root. Defaults to `cornu_home()`; a read-only root
+            falls back to `<temp folder>/.cornu`.
+        cache_subdir: subfolder (an absolute path is used as is).
+    """
     base = os.path.expanduser(os.fspath(cache_dir)) if cache_dir is not None else cornu_home()
     try:
         os.makedirs(base, exist_ok=True)
@@ -249,7 +256,7 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
     if md5_hash is not None and file_hash is None:
         file_hash, hash_algorithm = md5_hash, "md5"
     resolve_hasher(hash_algorithm, file_hash)  # validates `hash_algorithm`
-    datadir = _cache_folder(cache_dir, cache_subdir)
+    datadir = cache_folder(cache_dir, cache_subdir)
 
     given_fname = fname
     fname = os.fspath(fname) if fname else os.path.basename(urllib.parse.urlsplit(origin).path)
@@ -283,9 +290,9 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
             _download(origin, target, file_hash, hash_algorithm)
         except DownloadError as error:
             raise DownloadError(
-                f"{error} -- could not download {origin!r} and no cached copy exists at "
-                f"{target!r}. If this machine is offline, download the file elsewhere and "
-                f"copy it to {target!r} (it is checked against the expected hash).") from error
+                f"{error}. No cached copy exists at {target!r}: if this machine is offline, "
+                "download the file elsewhere and copy it there (it is checked against the "
+                "expected hash).") from error
 
     if extraction_dir is not None:
         if download or not os.path.isdir(extraction_dir):
