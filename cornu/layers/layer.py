@@ -5,6 +5,7 @@ Keras's contract (lazy `build`, `call`, `add_weight`, `weights`, `trainable`, co
 plain PyTorch code can use as it is.
 """
 
+import contextlib
 import inspect
 import threading
 
@@ -97,6 +98,9 @@ class Layer(torch.nn.Module):
         self._trainable = bool(trainable)
         self._dtype_policy = dtype_policies.get(dtype)
         self._compute_torch_dtype = to_torch_dtype(self._dtype_policy.compute_dtype)
+        # Mixed precision: variables stay in the variable dtype; `call` runs under autocast.
+        self._autocast_dtype = (self._compute_torch_dtype if self._dtype_policy.compute_dtype
+                                != self._dtype_policy.variable_dtype else None)
         self.autocast = autocast
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.built = False
@@ -428,6 +432,7 @@ class Layer(torch.nn.Module):
             self.built and not sig.has_training and not sig.has_mask
             and self.activity_regularizer is None
             and type(self).compute_mask is Layer.compute_mask
+            and self._autocast_dtype is None
             and not self._forward_hooks and not self._forward_pre_hooks)
 
     # ------------------------------------------------------------------ call
@@ -484,7 +489,7 @@ class Layer(torch.nn.Module):
                 self._clear_losses()
             if not self.built:
                 self._maybe_build(args, kwargs, device=_first_device(inputs))
-            with _name_scope(self.name):
+            with _name_scope(self.name), _autocast(self._autocast_dtype, inputs):
                 outputs = self.call(*args, **kwargs)
             if self.activity_regularizer is not None:
                 self._add_activity_loss(outputs)
@@ -507,7 +512,8 @@ class Layer(torch.nn.Module):
         return type(self).compute_mask is not Layer.compute_mask
 
     def _convert_inputs(self, inputs):
-        dtype = self._compute_torch_dtype if self.autocast else None
+        # Under a mixed policy autocast picks each op's precision; inputs keep theirs.
+        dtype = self._compute_torch_dtype if self.autocast and self._autocast_dtype is None else None
         device = self._weights_device()
 
         def convert(x):
@@ -674,6 +680,17 @@ class _name_scope:
     def __exit__(self, *exc):
         if self.pushed:
             _ctx.scope = _scope_path()[:-1]
+
+
+def _autocast(dtype, inputs):
+    """`torch.autocast` to `dtype` on the inputs' device, unless off or already active."""
+    if dtype is None:
+        return contextlib.nullcontext()
+    device = _first_device(inputs)
+    device_type = device.type if device is not None and device.type != "meta" else "cpu"
+    if torch.is_autocast_enabled(device_type):
+        return contextlib.nullcontext()
+    return torch.autocast(device_type, dtype=dtype)
 
 
 def _shape_structure(x):

@@ -274,9 +274,9 @@ class SparseCategoricalCrossentropy(_FixedFunctionLoss):
                 y_true = y_true.long()
             shape = y_pred.shape
             if (len(shape) == 2 and y_true.dim() == 1 and y_true.shape[0] == shape[0] > 0
-                    and "_keras_mask" not in y_pred.__dict__):
+                    and getattr(y_pred, "_keras_mask", None) is None):
                 return F.cross_entropy(y_pred, y_true)
-            if (len(shape) > 2 and shape[0] > 0 and "_keras_mask" not in y_pred.__dict__
+            if (len(shape) > 2 and shape[0] > 0 and getattr(y_pred, "_keras_mask", None) is None
                     and (y_true.shape == shape[:-1] or y_true.shape == shape[:-1] + (1,))):
                 return F.cross_entropy(y_pred.reshape(-1, shape[-1]), y_true.reshape(-1))
         return super().__call__(y_true, y_pred, sample_weight)

@@ -108,8 +108,10 @@ class ArrayBatches:
         shuffle: shuffle each epoch (`"batch"` shuffles whole batches, like Keras).
     """
 
-    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False):
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, shard=None,
+                 generator=None):
         self.x, self.y, self.sample_weight = x, y, sample_weight
+        self.shard, self.generator = shard, generator
         self.num_samples = check_cardinality(x, y, sample_weight)
         if batch_size is None:
             batch_size = 32
@@ -127,18 +129,19 @@ class ArrayBatches:
     def __iter__(self):
         n, bs = self.num_samples, self.batch_size
         if self.shuffle == "batch":
-            order = torch.randperm(self.steps).tolist()
-            for b in order:
-                sl = slice(b * bs, min(n, (b + 1) * bs))
-                yield self._batch(sl)
-            return
-        if self.shuffle:
-            perm = torch.randperm(n, device=self.device)
-            for start in range(0, n, bs):
-                yield self._batch(perm[start:start + bs])
-            return
-        for start in range(0, n, bs):
-            yield self._batch(slice(start, start + bs))
+            order = torch.randperm(self.steps, generator=self.generator).tolist()
+            batches = [slice(b * bs, min(n, (b + 1) * bs)) for b in order]
+        elif self.shuffle:
+            perm = torch.randperm(n, generator=self.generator).to(self.device)
+            batches = (perm[start:start + bs] for start in range(0, n, bs))
+        else:
+            batches = (slice(start, start + bs) for start in range(0, n, bs))
+        for index in batches:
+            if self.shard is not None:
+                if isinstance(index, slice):
+                    index = torch.arange(index.start, min(index.stop, n), device=self.device)
+                index = self.shard(index)
+            yield self._batch(index)
 
     def _batch(self, index):
         x = _slice(self.x, index)
@@ -202,14 +205,19 @@ class IterableBatches:
 
 
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None,
-                 device=None):
-    """Picks the right batch source for the inputs of `fit`, `evaluate` or `predict`."""
+                 device=None, shard=None, generator=None):
+    """Picks the right batch source for the inputs of `fit`, `evaluate` or `predict`.
+
+    `shard` (data-parallel runs) maps a global batch's indices to this process's part;
+    `generator` makes the shuffle identical on every process.
+    """
     x, y, sample_weight = (_numbers_to_array(v) for v in (x, y, sample_weight))
     if is_array_structure(x):
         xt = structure_to_tensors(x, device)
         yt = structure_to_tensors(y, device)
         swt = structure_to_tensors(sample_weight, device)
-        batches = ArrayBatches(xt, yt, swt, batch_size=batch_size or 32, shuffle=shuffle)
+        batches = ArrayBatches(xt, yt, swt, batch_size=batch_size or 32, shuffle=shuffle,
+                               shard=shard, generator=generator)
         if steps is not None:
             batches.steps = min(batches.steps, steps)
             return _Limited(batches, steps)
@@ -219,6 +227,10 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
                          "it should yield `(x, y)` or `(x, y, sample_weight)` batches.")
     if x is None:
         raise ValueError("No data was provided: `x` is None.")
+    if shard is not None:
+        raise ValueError("Data-parallel training shards arrays and tensors; a dataset, "
+                         "DataLoader or generator must yield each process's own batches, so pass "
+                         "it with `set_distribution(None)` semantics or convert it to arrays.")
     return IterableBatches(x, batch_size=batch_size, shuffle=shuffle, steps=steps, device=device)
 
 

@@ -9,8 +9,10 @@ import torch
 
 from cornu import optimizers as optimizers_module
 from cornu.callbacks.callback_list import CallbackList
+from cornu.distribution.data_parallel import distribution, is_chief
 from cornu.trainers import data_adapter
 from cornu.trainers.compile_utils import CompileLoss, CompileMetrics
+from cornu.trainers.compiled_steps import CompiledSteps
 from cornu.trainers.logs import LazyLogs, MeanTracker, materialize
 from cornu.utils import tree
 
@@ -32,6 +34,7 @@ class Trainer:
         self.run_eagerly = False
         self.jit_compile = False
         self.steps_per_execution = 1
+        self._jit = None
 
     # ------------------------------------------------------------------ compile
 
@@ -54,6 +57,9 @@ class Trainer:
             jit_compile: True compiles the forward and loss with `torch.compile`.
         """
         self.optimizer = optimizers_module.get(optimizer)
+        if (auto_scale_loss and self.dtype_policy.name == "mixed_float16"
+                and not isinstance(self.optimizer, optimizers_module.LossScaleOptimizer)):
+            self.optimizer = optimizers_module.LossScaleOptimizer(self.optimizer)
         self.loss = loss
         output_names = self._output_names()
         self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
@@ -63,7 +69,7 @@ class Trainer:
         self.run_eagerly = run_eagerly
         self.jit_compile = jit_compile is True
         self.steps_per_execution = steps_per_execution
-        self._forward_and_loss = None
+        self._jit = CompiledSteps(self) if self.jit_compile else None
         self.compiled = True
 
     def _output_names(self):
@@ -124,23 +130,29 @@ class Trainer:
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The total loss: the compiled loss(es) plus regularization and `add_loss` losses."""
-        total = None
+        total, per_output = self._losses_of(y, y_pred, sample_weight)
+        if len(per_output) > 1:
+            self._track_output_losses(per_output, y_pred)
+        return total
+
+    def _losses_of(self, y, y_pred, sample_weight):
+        """`(total, per_output)` losses, with no side effects (so it can be compiled)."""
+        total, per_output = None, []
         if self._compile_loss is not None:
             if y is None:
                 raise ValueError("The model was compiled with a loss, but no targets `y` were "
                                  "given.")
             total, per_output = self._compile_loss(y, y_pred, sample_weight)
-            if len(per_output) > 1:
-                self._track_output_losses(per_output, y_pred)
         extra = self._extra_losses()
         if extra:
-            reg = torch.stack([torch.as_tensor(l, dtype=torch.float32).reshape(())
-                               .to(_first_tensor(y_pred).device) for l in extra]).sum()
+            device = _first_tensor(y_pred).device
+            reg = torch.stack([torch.as_tensor(l, dtype=torch.float32, device=device).reshape(())
+                               for l in extra]).sum()
             total = reg if total is None else total + reg
         if total is None:
             raise ValueError("No loss to optimize: compile the model with a `loss`, or add "
                              "losses in `call` with `self.add_loss()`.")
-        return total
+        return total, per_output
 
     def _track_output_losses(self, per_output, y_pred):
         if not self._output_loss_trackers:
@@ -160,28 +172,43 @@ class Trainer:
     def train_step(self, data):
         """One optimization step on a batch `(x, y[, sample_weight])`; override to customize."""
         x, y, sample_weight = data_adapter.unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=True)
-        self._build_compiled(y, y_pred)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        if self._jit is not None and self._jit.ready:
+            y_pred, loss, per_output = self._jit.forward_and_loss(x, y, sample_weight)
+            if len(per_output) > 1:
+                self._track_output_losses(per_output, y_pred)
+        else:
+            y_pred = self(x, training=True)
+            self._build_compiled(y, y_pred)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+            if self._jit is not None:
+                self._jit.ready = True  # the first step ran eagerly and built everything
         self._loss_tracker.update(loss, _batch_size(y_pred))
+        self._apply_gradients(loss, _batch_size(y_pred))
+        if y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return None
+
+    def _apply_gradients(self, loss, batch_size):
         _, variables, constrained, _ = self._trainable_variables()
         for v in variables:
             v.grad = None
-        self.optimizer.scale_loss(loss).backward() if hasattr(self.optimizer, "scale_loss") \
-            else loss.backward()
+        self.optimizer.scale_loss(loss).backward()
+        data_parallel = distribution()
+        if data_parallel is not None:
+            data_parallel.all_reduce_gradients(variables, batch_size)
         self.optimizer.step(variables)
         if constrained:
             with torch.no_grad():
                 for v in constrained:
                     v.copy_(v.constraint(v))
-        if y is not None:
-            self._compile_metrics.update_state(y, y_pred, sample_weight)
-        return None
 
     def test_step(self, data):
         """One evaluation step on a batch; override to customize."""
         x, y, sample_weight = data_adapter.unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=False)
+        if self._jit is not None and self._jit.ready:
+            y_pred = self._jit.inference(x)
+        else:
+            y_pred = self(x, training=False)
         self._build_compiled(y, y_pred)
         if self._compile_loss is not None or self._extra_losses():
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
@@ -193,6 +220,8 @@ class Trainer:
     def predict_step(self, data):
         """The model's output for one batch; override to customize."""
         x, _, _ = data_adapter.unpack_x_y_sample_weight(data)
+        if self._jit is not None and self._jit.ready:
+            return self._jit.inference(x)
         return self(x, training=False)
 
     def _logs(self, step_output=None):
@@ -244,19 +273,31 @@ class Trainer:
                 weights = weights * data_adapter.to_tensor(sample_weight).to(weights.device)
             sample_weight = weights
         device = self._device()
+        data_parallel = distribution()
+        shard = generator = None
+        if data_parallel is not None:
+            shard = data_parallel.shard
+            generator = torch.Generator().manual_seed(data_parallel.shared_seed())
         train = data_adapter.make_batches(x, y, sample_weight, batch_size, shuffle,
-                                          steps_per_epoch, device)
+                                          steps_per_epoch, device, shard, generator)
         val = None
         if validation_data is not None:
             vx, vy, vsw = data_adapter.unpack_x_y_sample_weight(validation_data)
             val = data_adapter.make_batches(vx, vy, vsw, validation_batch_size or batch_size,
-                                            False, validation_steps, device)
+                                            False, validation_steps, device, shard)
+        if data_parallel is not None:
+            self._build_for_data_parallel(train)
+            data_parallel.broadcast_weights(self)
         verbose = 1 if verbose == "auto" else verbose
+        if not is_chief():
+            verbose = 0
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                  model=self, verbose=verbose, epochs=epochs, steps=len(train))
         batch_logs = callbacks.needs_batch_logs("train")
         self.stop_training = False
         callbacks.on_train_begin()
+        resume_at, self._initial_epoch = getattr(self, "_initial_epoch", None), None
+        initial_epoch = resume_at or initial_epoch  # set by BackupAndRestore to resume a run
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -271,7 +312,7 @@ class Trainer:
                     break
             if step < 0:
                 raise ValueError("The training data produced no batches: is it empty?")
-            epoch_logs = materialize(self._logs(output))
+            epoch_logs = self._epoch_logs(output)
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._run_evaluation(val, callbacks)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -294,9 +335,41 @@ class Trainer:
                 output = self.test_step(batch)
                 if batch_logs:
                     callbacks.on_test_batch_end(step, LazyLogs(self._logs, output))
-        logs = materialize(self._logs(output))
+        logs = self._epoch_logs(output)
         callbacks.on_test_end(logs)
         return logs
+
+    def _epoch_logs(self, step_output):
+        """Logs as Python floats; summed over processes in a data-parallel run."""
+        data_parallel = distribution()
+        if data_parallel is None or isinstance(step_output, dict):
+            return materialize(self._logs(step_output))
+        trackers = [t for t in [self._loss_tracker] + self._output_loss_trackers if t is not None]
+        states = [v for m in self._compile_metrics.metrics for v in m.variables]
+        saved_states = [v.detach().clone() for v in states]
+        saved_trackers = [(t._total, t._count) for t in trackers]
+        try:
+            for t in trackers:
+                pair = torch.stack([t.result() * t._count, torch.tensor(float(t._count))
+                                    .to(t.result().device)])
+                data_parallel.all_reduce_states([pair])
+                t._total, t._count = pair[0], float(pair[1])
+            with torch.no_grad():
+                data_parallel.all_reduce_states([v.data for v in states])
+            return materialize(self._logs(step_output))
+        finally:
+            with torch.no_grad():
+                for v, saved in zip(states, saved_states):
+                    v.copy_(saved)
+            for t, (total, count) in zip(trackers, saved_trackers):
+                t._total, t._count = total, count
+
+    def _build_for_data_parallel(self, batches):
+        if not self.weights:
+            for batch in batches:
+                with torch.no_grad():
+                    self(data_adapter.unpack_x_y_sample_weight(batch)[0])
+                break
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
@@ -313,9 +386,13 @@ class Trainer:
             return_dict: return `{name: value}` instead of a list.
         """
         self._assert_compiled()
+        data_parallel = distribution()
         batches = data_adapter.make_batches(x, y, sample_weight, batch_size, False, steps,
-                                            self._device())
+                                            self._device(),
+                                            data_parallel.shard if data_parallel else None)
         verbose = 1 if verbose == "auto" else verbose
+        if not is_chief():
+            verbose = 0
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=len(batches))
         logs = self._run_evaluation(batches, callbacks)
