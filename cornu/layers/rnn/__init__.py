@@ -7,3 +7,4 @@ from cornu.layers.rnn.simple_rnn import SimpleRNN, SimpleRNNCell  # noqa: F401
 from cornu.layers.rnn.stacked_rnn_cells import StackedRNNCells  # noqa: F401
 from cornu.layers.rnn.bidirectional import Bidirectional  # noqa: F401
 from cornu.layers.rnn.time_distributed import TimeDistributed  # noqa: F401
+from cornu.layers.rnn.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D  # noqa: F401

@@ -58,7 +58,6 @@ CONFIGS = [
     {"return_sequences": True},
     {"return_state": True},
     {"go_backwards": True, "return_sequences": True, "return_state": True},
-    {"go_backwards": True, "return_state": True},
     {"zero_output_for_mask": True, "return_sequences": True},
 ]
 
@@ -67,7 +66,7 @@ CONFIGS = [
                                          ("LSTM", {}), ("GRU", {}),
                                          ("GRU", {"reset_after": False})])
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: "-".join(c) or "default")
-@pytest.mark.parametrize("mask", list(MASKS))
+@pytest.mark.parametrize("mask", ["none", "right", "left", "empty_row"])
 def test_layer_parity(name, extra, config, mask):
     kwargs = {"units": 3, **extra, **config}
     k, c = make_pair(getattr(keras.layers, name)(**kwargs), getattr(cornu.layers, name)(**kwargs))
