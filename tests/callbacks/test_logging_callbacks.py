@@ -2,7 +2,6 @@
 
 import csv
 import importlib.util
-import os
 
 import numpy as np
 import pytest

@@ -41,7 +41,8 @@ def test_early_stopping_matches_keras_on_the_same_logs(patience, min_delta, base
         kwargs = dict(monitor=name, mode=mode, patience=patience, min_delta=min_delta,
                       baseline=baseline, start_from_epoch=start_from_epoch,
                       restore_best_weights=True)
-        ours, theirs = cornu.callbacks.EarlyStopping(**kwargs), keras.callbacks.EarlyStopping(**kwargs)
+        ours = cornu.callbacks.EarlyStopping(**kwargs)
+        theirs = keras.callbacks.EarlyStopping(**kwargs)
         ours_model, their_model = FakeModel(), FakeModel()
         ran = len(drive(ours, ours_model, logs))
         assert ran == len(drive(theirs, their_model, logs))
