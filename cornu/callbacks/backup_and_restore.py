@@ -69,7 +69,7 @@ class BackupAndRestore(Callback):
         """Restores the backed-up weights and tells `fit` the epoch to resume at."""
         if not self.model.built:
             raise ValueError(
-                "To use the BackupAndRestore callback, you model must be built before you call "
+                "To use the BackupAndRestore callback, your model must be built before you call "
                 f"`fit()`. Model {self.model} is unbuilt. You can build it beforehand by "
                 "calling it on a batch of data.")
         if os.path.exists(self._weights_path):
@@ -80,6 +80,9 @@ class BackupAndRestore(Callback):
         if os.path.exists(self._metadata_path):
             with open(self._metadata_path) as f:
                 self.model._initial_epoch = json.load(f)["epoch"]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch  # a mid-epoch backup resumes at this epoch
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1

@@ -87,6 +87,16 @@ def test_batch_frequency_backs_up_mid_epoch(tmp_path, uninterrupted):
     assert not np.array_equal(model.get_weights()[0], uninterrupted[0])
 
 
+def test_a_resumed_run_backs_up_the_epoch_it_is_in(tmp_path):
+    backup = tmp_path / "backup"
+    with pytest.raises(Interrupt):
+        _fit(small_model(), [cornu.callbacks.BackupAndRestore(backup), InterruptAt(4)])
+    with pytest.raises(Interrupt):  # resumed at 4; backs up after batch 2 of epoch 4, then stops
+        _fit(small_model(), [cornu.callbacks.BackupAndRestore(backup, save_freq=3),
+                             InterruptAt(4, batch=3)])
+    assert json.loads((backup / "training_metadata.json").read_text())["epoch"] == 4
+
+
 def test_double_checkpoint_falls_back_to_the_previous_backup(tmp_path):
     backup = tmp_path / "backup"
     with pytest.raises(Interrupt):
