@@ -140,7 +140,7 @@ class RNN(Layer):
         for value, size in zip(given, expected):
             value = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor)
                                     else value, device=sequences.device).to(sequences.dtype)
-            if isinstance(size, int) and tuple(value.shape) != (batch, size):
+            if isinstance(size, int) and value.ndim == 2 and tuple(value.shape) != (batch, size):
                 raise ValueError(
                     f"Layer '{self.name}' ({type(self).__name__}) expects each `initial_state` "
                     f"tensor of shape {(batch, size)}. Received: shape {tuple(value.shape)}")

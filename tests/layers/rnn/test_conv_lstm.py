@@ -70,3 +70,13 @@ def test_conv_lstm_parity(rank, shape, kwargs):
         for e, g in zip(expected, got):
             np.testing.assert_allclose(g.detach().numpy(), e.detach().numpy(), rtol=1e-5,
                                        atol=1e-5)
+
+
+def test_conv_lstm_initial_state():
+    layer = layers.ConvLSTM1D(2, 3, padding="same", return_state=True)
+    x = torch.as_tensor(RNG.standard_normal((2, 3, 5, 1)).astype("float32"))
+    _, h, c = layer(x)
+    _, h2, c2 = layer(x, initial_state=[torch.zeros_like(h), torch.zeros_like(c)])
+    torch.testing.assert_close(h, h2)
+    _, h3, _ = layer(x, initial_state=[h, c])
+    assert not torch.allclose(h, h3)
