@@ -203,3 +203,21 @@ def test_time_distributed_other_layers_parity():
         if k(x) is not None and k.get_weights():
             make_pair(k, c, x)
         assert_same(k(x), c(x))
+
+
+def test_masking_layer_parity():
+    x = X.copy()
+    x[1, 3:] = 0.0  # right padding -> fused kernel
+    x[2, :2] = 0.0  # left padding -> step loop
+    for rows, fused_expected in (([0, 1], True), ([0, 1, 2], False)):
+        def model(base):
+            return base.Sequential([base.layers.Masking(0.0),
+                                    base.layers.GRU(3, return_sequences=True),
+                                    base.layers.LSTM(2)])
+        k, c = model(keras), model(cornu)
+        data = np.ascontiguousarray(x[rows])
+        k(data)
+        c(data)
+        c.set_weights(k.get_weights())
+        assert_same(k(data), c(data))
+        assert c.layers[1].last_call_fused is fused_expected
