@@ -44,7 +44,8 @@ class _CallSignature:
     _cache = {}
 
     def __init__(self, call):
-        params = inspect.signature(call).parameters
+        # `call` is the unbound function: its first parameter is `self`.
+        params = dict(list(inspect.signature(call).parameters.items())[1:])
         names = [n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
         self.first_arg = names[0] if names else None
         self.has_training = "training" in params
@@ -203,7 +204,10 @@ class Layer(torch.nn.Module):
                 if isinstance(child, (torch.nn.ModuleList, torch.nn.ModuleDict)):
                     visit(child)
                 else:
-                    params.extend(child.parameters())
+                    for name, p in child.named_parameters():
+                        if getattr(p, "path", None) is None:
+                            p.path = f"{self.name}/{name}"  # a Keras-style path for plain modules
+                        params.append(p)
 
         visit(self)
         return params

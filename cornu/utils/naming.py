@@ -10,7 +10,7 @@ _lock = threading.Lock()
 
 def to_snake_case(name):
     """`"MyDense2D"` -> `"my_dense2d"`; used for default layer names."""
-    intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    intermediate = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     insecure = re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()
     if insecure[0] != "_":
         return insecure
