@@ -93,6 +93,8 @@ class ModelCheckpoint(MonitorCallback):
                           f"Received: {current}. Falling back to `save_best_only=False`.",
                           stacklevel=3)
             return True
+        if self.monitor_op is None:
+            self._set_monitor_op()  # a batch-level save before the first epoch ended
         best = "None" if self.best is None else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:

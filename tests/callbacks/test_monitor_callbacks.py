@@ -225,6 +225,22 @@ def test_model_checkpoint_every_n_batches(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["01-03.weights.h5", "02-02.weights.h5"]
 
 
+def test_model_checkpoint_best_of_batches_within_the_first_epoch(tmp_path):
+    x, y = regression_data()
+    model = small_model()
+    path = os.path.join(tmp_path, "{epoch}-{batch}.weights.h5")
+    losses = []
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[  # 8 batches
+        cornu.callbacks.LambdaCallback(
+            on_train_batch_end=lambda batch, logs: losses.append(logs["loss"])),
+        cornu.callbacks.ModelCheckpoint(path, monitor="loss", save_best_only=True,
+                                        save_weights_only=True, save_freq=2)])
+    checked = losses[1::2]
+    improved = [i for i, v in enumerate(checked) if v < min(checked[:i], default=np.inf)]
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        f"1-{2 * i + 2}.weights.h5" for i in improved)
+
+
 def test_model_checkpoint_reports_a_missing_log_field(tmp_path):
     x, y = regression_data()
     model = small_model()
