@@ -1,6 +1,7 @@
-"""Backend settings and a small Keras-2-style `K` surface."""
+"""Backend settings, plus the small Keras-2-style `K` surface old code imports
+(`from keras import backend as K; K.mean(x)`), aliased to `cornu.ops`."""
 
-from cornu.backend.config import (
+from cornu.backend.config import (  # noqa: F401
     backend,
     epsilon,
     floatx,
@@ -10,3 +11,19 @@ from cornu.backend.config import (
     set_image_data_format,
     standardize_data_format,
 )
+
+
+def __getattr__(name):
+    from cornu import ops
+    aliases = {"abs": "absolute", "pow": "power", "concatenate": "concatenate",
+               "int_shape": "shape", "batch_flatten": None, "categorical_crossentropy":
+               "categorical_crossentropy", "binary_crossentropy": "binary_crossentropy"}
+    if name == "batch_flatten":
+        return lambda x: ops.reshape(x, (x.shape[0], -1))
+    if name == "clear_session":
+        from cornu.utils.naming import reset_uids
+        return reset_uids
+    target = aliases.get(name, name)
+    if target and hasattr(ops, target):
+        return getattr(ops, target)
+    raise AttributeError(f"module 'cornu.backend' has no attribute {name!r}")

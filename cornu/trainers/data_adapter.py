@@ -109,9 +109,9 @@ class ArrayBatches:
     """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, shard=None,
-                 generator=None):
+                 generator=None, batch_device=None):
         self.x, self.y, self.sample_weight = x, y, sample_weight
-        self.shard, self.generator = shard, generator
+        self.shard, self.generator, self.batch_device = shard, generator, batch_device
         self.num_samples = check_cardinality(x, y, sample_weight)
         if batch_size is None:
             batch_size = 32
@@ -144,13 +144,12 @@ class ArrayBatches:
             yield self._batch(index)
 
     def _batch(self, index):
-        x = _slice(self.x, index)
-        if self.y is None:
-            return (x,)
-        y = _slice(self.y, index)
-        if self.sample_weight is None:
-            return (x, y)
-        return (x, y, _slice(self.sample_weight, index))
+        parts = [self.x] if self.y is None else (
+            [self.x, self.y] if self.sample_weight is None else [self.x, self.y, self.sample_weight])
+        batch = tuple(_slice(part, index) for part in parts)
+        if self.batch_device is not None:
+            batch = tree.map_structure(lambda t: t.to(self.batch_device, non_blocking=True), batch)
+        return batch
 
 
 class IterableBatches:
@@ -213,11 +212,19 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
     """
     x, y, sample_weight = (_numbers_to_array(v) for v in (x, y, sample_weight))
     if is_array_structure(x):
-        xt = structure_to_tensors(x, device)
-        yt = structure_to_tensors(y, device)
-        swt = structure_to_tensors(sample_weight, device)
+        # Arrays go to the device once when they fit; otherwise they stay in pinned host
+        # memory and each batch is copied without blocking.
+        resident = device if _fits_on(device, (x, y, sample_weight)) else None
+        xt = structure_to_tensors(x, resident)
+        yt = structure_to_tensors(y, resident)
+        swt = structure_to_tensors(sample_weight, resident)
+        batch_device = None
+        if resident is None and device is not None and device.type != "cpu":
+            xt, yt, swt = (tree.map_structure(lambda t: t.pin_memory(), v) if v is not None
+                           else None for v in (xt, yt, swt))
+            batch_device = device
         batches = ArrayBatches(xt, yt, swt, batch_size=batch_size or 32, shuffle=shuffle,
-                               shard=shard, generator=generator)
+                               shard=shard, generator=generator, batch_device=batch_device)
         if steps is not None:
             batches.steps = min(batches.steps, steps)
             return _Limited(batches, steps)
@@ -232,6 +239,16 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
                          "DataLoader or generator must yield each process's own batches, so pass "
                          "it with `set_distribution(None)` semantics or convert it to arrays.")
     return IterableBatches(x, batch_size=batch_size, shuffle=shuffle, steps=steps, device=device)
+
+
+def _fits_on(device, structure, fraction=0.5):
+    """True when the arrays take at most `fraction` of the device's free memory (always on CPU)."""
+    if device is None or device.type != "cuda":
+        return True
+    size = sum(a.nbytes if isinstance(a, np.ndarray) else a.numel() * a.element_size()
+               for a in tree.flatten(structure) if _is_array(a))
+    free, _ = torch.cuda.mem_get_info(device)
+    return size <= fraction * free
 
 
 def _numbers_to_array(value):
