@@ -18,4 +18,4 @@ from cornu.layers.preprocessing import *  # noqa: F401,F403
 from cornu.layers.regularization import *  # noqa: F401,F403
 from cornu.layers.reshaping import *  # noqa: F401,F403
 from cornu.layers.rnn import *  # noqa: F401,F403
-from cornu.ops.op_layer import OpLayer  # noqa: F401
+from cornu.layers.core.op_layer import OpLayer  # noqa: F401

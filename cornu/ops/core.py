@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from cornu.backend.config import floatx
-from cornu.ops.op_layer import symbolic_op
+from cornu.ops.symbolic_dispatch import symbolic_op
 from cornu.utils.dtypes import to_torch_dtype
 
 __all__ = [

@@ -3,7 +3,7 @@
 import torch
 
 from cornu.ops.core import _t
-from cornu.ops.op_layer import symbolic_op
+from cornu.ops.symbolic_dispatch import symbolic_op
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "power",
@@ -137,7 +137,7 @@ def outer(x1, x2):
 def einsum(subscripts, *operands):
     from cornu.backend.keras_tensor import KerasTensor
     if any(isinstance(o, KerasTensor) for o in operands):
-        from cornu.ops.op_layer import OpLayer
+        from cornu.layers.core.op_layer import OpLayer
         return OpLayer("_einsum_positional", {"subscripts": subscripts})(*operands)
     return torch.einsum(subscripts, *[_t(o) for o in operands])
 

@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 from cornu import activations
 from cornu.ops.core import _t
-from cornu.ops.op_layer import symbolic_op
+from cornu.ops.symbolic_dispatch import symbolic_op
 
 __all__ = [
     "relu", "relu6", "sigmoid", "softmax", "log_softmax", "tanh_activation", "gelu", "silu",

@@ -1,8 +1,5 @@
-"""Symbolic dispatch: an op called on KerasTensors becomes a node of the graph."""
+"""`OpLayer`: a `cornu.ops` function applied to symbolic tensors, as a graph node."""
 
-import functools
-
-from cornu.backend.keras_tensor import KerasTensor
 from cornu.layers.layer import Layer
 
 
@@ -29,22 +26,3 @@ class OpLayer(Layer):
         config = super().get_config()
         config.update({"op_name": self.op_name, "op_kwargs": self.op_kwargs})
         return config
-
-
-def _has_symbolic(args):
-    for a in args:
-        if isinstance(a, KerasTensor):
-            return True
-        if isinstance(a, (list, tuple)) and any(isinstance(x, KerasTensor) for x in a):
-            return True
-    return False
-
-
-def symbolic_op(fn):
-    """Makes `fn` record a graph node when any positional argument is a KerasTensor."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if _has_symbolic(args):
-            return OpLayer(fn.__name__, kwargs)(*args)
-        return fn(*args, **kwargs)
-    return wrapper
