@@ -175,6 +175,8 @@ class CompileMetrics:
                     loss_fn, tuple(y_true.shape), tuple(y_pred.shape), identifier)
         metric = metrics_module.get(identifier)
         if isinstance(metric, metrics_module.Metric):
+            if isinstance(identifier, str):
+                metric.name = identifier  # Keras logs a metric given by name under that name
             return metric
         name = identifier if isinstance(identifier, str) else getattr(metric, "__name__", "metric")
         return metrics_module.MeanMetricWrapper(metric, name=name)

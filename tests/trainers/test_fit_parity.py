@@ -150,3 +150,21 @@ def test_custom_metric_function_and_regularization_match_keras():
 
 
 keras_or_cornu = cornu
+
+
+def test_metrics_given_by_name_are_logged_under_that_name_like_keras():
+    names = ["mae", "mse", "auc", "precision", "binary_accuracy", "mean_absolute_error", "AUC",
+             "mape", "cosine_similarity"]
+    rng = np.random.default_rng(5)
+    x, y = rng.random((40, 3)).astype("float32"), rng.integers(0, 2, (40, 1)).astype("float32")
+    histories = []
+    for lib in (keras, cornu):
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1, activation="sigmoid")])
+        if lib is cornu:
+            model.set_weights(weights)
+        weights = model.get_weights()
+        model.compile("sgd", "binary_crossentropy", metrics=names)
+        histories.append(model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history)
+    assert sorted(histories[0]) == sorted(histories[1])
+    for key in histories[0]:
+        np.testing.assert_allclose(histories[1][key], histories[0][key], rtol=1e-4, atol=1e-6)
