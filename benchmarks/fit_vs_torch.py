@@ -130,12 +130,13 @@ def torch_loop(model, opt, x, y, batch, epochs):
         (total / n).item(), (correct / n).item()
 
 
-def time_cornu(name, x, y, epochs):
+def time_cornu(name, x, y, epochs, jit=False):
     build, _, _, batch, make_opt, _ = ROWS[name]
     model = build()
     model.compile(make_opt(), cornu.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
-    model.fit(x[:batch * 4], y[:batch * 4], batch_size=batch, epochs=1, verbose=0)  # warm-up
+                  metrics=["accuracy"], jit_compile=jit)
+    # Warm-up (and, with jit, compilation) on a few batches including a short last one.
+    model.fit(x[:batch * 4 + 3], y[:batch * 4 + 3], batch_size=batch, epochs=2, verbose=0)
     start = time.perf_counter()
     model.fit(x, y, batch_size=batch, epochs=epochs, verbose=0)
     return time.perf_counter() - start
@@ -188,10 +189,13 @@ def main():
     parser.add_argument("--steps", type=int, default=200, help="training steps per timed run")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-keras", action="store_true")
+    parser.add_argument("--jit", action="store_true",
+                        help="also time cornu with jit_compile=True (torch.compile)")
     args = parser.parse_args()
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device cpu")
-    print(f"{'model':<6} {'batch':>5} {'cornu ms/step':>14} {'torch ms/step':>14} {'ratio':>6} {'keras ratio':>12}")
+    header = f"{'model':<6} {'batch':>5} {'cornu ms/step':>14} {'torch ms/step':>14} {'ratio':>6} {'keras ratio':>12}"
+    print(header + (f" {'jit ms/step':>12} {'jit ratio':>10}" if args.jit else ""))
     for name in args.rows.split(","):
         build, _, shape, batch, _, _ = ROWS[name]
         try:
@@ -202,9 +206,11 @@ def main():
         n = batch * args.steps
         x, y = load_mnist(n)
         x = x.reshape((x.shape[0],) + shape)
-        cornu_t, torch_t, keras_t = [], [], []
+        cornu_t, torch_t, keras_t, jit_t = [], [], [], []
         for _ in range(args.repeats):
             cornu_t.append(time_cornu(name, x, y, 1))
+            if args.jit:
+                jit_t.append(time_cornu(name, x, y, 1, jit=True))
             torch_t.append(time_torch(name, x, y, 1))
             if not args.no_keras:
                 k = time_keras(name, x, y, 1)
@@ -213,7 +219,11 @@ def main():
         steps = -(-x.shape[0] // batch)
         c, t = min(cornu_t) / steps * 1e3, min(torch_t) / steps * 1e3
         k = f"{min(keras_t) / steps * 1e3 / t:12.2f}" if keras_t else f"{'-':>12}"
-        print(f"{name:<6} {batch:>5} {c:14.3f} {t:14.3f} {c / t:6.2f} {k}")
+        j = ""
+        if jit_t:
+            jm = min(jit_t) / steps * 1e3
+            j = f" {jm:12.3f} {jm / t:10.2f}"
+        print(f"{name:<6} {batch:>5} {c:14.3f} {t:14.3f} {c / t:6.2f} {k}{j}")
 
 
 if __name__ == "__main__":
