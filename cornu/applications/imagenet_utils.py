@@ -1,0 +1,370 @@
+"""ImageNet helpers shared by the applications: preprocessing, decoding, input shapes, weights.
+
+`preprocess_input` and `decode_predictions` are Keras's public functions. The rest is the
+plumbing every model function uses, so that each family module only describes its layers:
+argument checks with Keras's rules (`validate_weights`, `obtain_input_shape`,
+`validate_activation`), the model input (`model_input`, `source_inputs`), the pooling head
+(`pooling_head`), `correct_pad`, and `load_weights` (Keras's weight files fetched with
+`get_file` into `~/.cornu/models`, or a local path, read by `model.load_weights`).
+"""
+
+import json
+import os
+import warnings
+
+import numpy as np
+import torch
+
+from cornu import activations
+from cornu.backend import config
+from cornu.backend.keras_tensor import is_keras_tensor
+from cornu.utils import file_utils
+
+CLASS_INDEX = None
+CLASS_INDEX_PATH = ("https://storage.googleapis.com/download.tensorflow.org/"
+                    "data/imagenet_class_index.json")
+CLASS_INDEX_HASH = "c2c37ea517e94d9795004a39431a14cb"
+
+_MEANS = {"caffe": (103.939, 116.779, 123.68), "torch": (0.485, 0.456, 0.406)}
+_STDS = {"torch": (0.229, 0.224, 0.225)}
+
+PREPROCESS_INPUT_DOC = """Preprocesses a NumPy array or tensor encoding a batch of images.
+
+    Args:
+        x: a floating point NumPy array, a torch tensor or a symbolic tensor, 3D or 4D with
+            3 color channels, values in [0, 255]. A floating NumPy array is overwritten in
+            place, as in Keras (pass `np.copy(x)` to keep it); tensors are not modified.
+        data_format: `"channels_last"`, `"channels_first"` or `None` (the global
+            `cornu.config.image_data_format()`).{mode}
+
+    Returns:
+        The preprocessed array or tensor (integer inputs become `float32`).{ret}
+    """
+
+PREPROCESS_INPUT_MODE_DOC = """
+        mode: `"caffe"` (RGB to BGR, then each channel zero-centered on ImageNet's mean,
+            without scaling), `"tf"` (scaled to [-1, 1]) or `"torch"` (scaled to [0, 1], then
+            each channel normalized with ImageNet's mean and std). Defaults to `"caffe"`."""
+PREPROCESS_INPUT_RET_DOC_CAFFE = """
+        The images are converted from RGB to BGR, then each channel is zero-centered with
+        respect to the ImageNet data set, without scaling."""
+PREPROCESS_INPUT_RET_DOC_TF = """
+        The pixel values are scaled between -1 and 1, sample-wise."""
+PREPROCESS_INPUT_RET_DOC_TORCH = """
+        The pixel values are scaled between 0 and 1, then each channel is normalized with
+        respect to the ImageNet data set."""
+
+
+def _check_data_format(data_format):
+    if data_format is None:
+        return config.image_data_format()
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError("Expected `data_format` to be 'channels_first' or 'channels_last'. "
+                         f"Received: data_format={data_format!r}")
+    return data_format
+
+
+def preprocess_input(x, data_format=None, mode="caffe"):
+    if mode not in ("caffe", "tf", "torch"):
+        raise ValueError("Expected `mode` to be one of 'caffe', 'tf' or 'torch'. "
+                         f"Received: mode={mode!r}")
+    data_format = _check_data_format(data_format)
+    if isinstance(x, np.ndarray):
+        return _preprocess_numpy(x, data_format, mode)
+    return _preprocess_tensor(x, data_format, mode)
+
+
+preprocess_input.__doc__ = PREPROCESS_INPUT_DOC.format(mode=PREPROCESS_INPUT_MODE_DOC, ret="")
+
+
+def _channel_shape(ndim, data_format):
+    """Shape that broadcasts a per-channel constant against an image (batch) of `ndim` dims."""
+    if data_format == "channels_last":
+        return (3,)
+    return (3, 1, 1) if ndim == 3 else (1, 3) + (1,) * (ndim - 2)
+
+
+def _channel_axis(ndim, data_format):
+    if data_format == "channels_last":
+        return ndim - 1
+    return 0 if ndim == 3 else 1
+
+
+def _preprocess_numpy(x, data_format, mode):
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(config.floatx(), copy=False)
+    if mode == "tf":
+        x /= 127.5
+        x -= 1.0
+        return x
+    if mode == "torch":
+        x /= 255.0
+    else:  # caffe: RGB -> BGR (a reversed view, so the input is still written in place)
+        index = [slice(None)] * x.ndim
+        index[_channel_axis(x.ndim, data_format)] = slice(None, None, -1)
+        x = x[tuple(index)]
+    shape = _channel_shape(x.ndim, data_format)
+    x -= np.reshape(np.asarray(_MEANS[mode], x.dtype), shape)
+    if mode in _STDS:
+        x /= np.reshape(np.asarray(_STDS[mode], x.dtype), shape)
+    return x
+
+
+def _preprocess_tensor(x, data_format, mode):
+    if is_keras_tensor(x):
+        from cornu import ops
+        flip = ops.flip
+
+        def constant(values):
+            return np.asarray(values, "float32")
+    else:
+        x = torch.as_tensor(x)
+        if not x.is_floating_point():
+            x = x.to(getattr(torch, config.floatx()))
+        flip = torch.flip
+
+        def constant(values):
+            return torch.tensor(values, dtype=x.dtype, device=x.device)
+    if mode == "tf":
+        return x / 127.5 - 1.0
+    ndim = len(x.shape)
+    if mode == "torch":
+        x = x / 255.0
+    else:
+        axis = _channel_axis(ndim, data_format)
+        x = flip(x, axis) if is_keras_tensor(x) else flip(x, (axis,))
+    shape = _channel_shape(ndim, data_format)
+    x = x - constant(np.reshape(_MEANS[mode], shape))
+    if mode in _STDS:
+        x = x / constant(np.reshape(_STDS[mode], shape))
+    return x
+
+
+def decode_predictions(preds, top=5):
+    """Decodes the predictions of an ImageNet model.
+
+    The class index (`imagenet_class_index.json`) is downloaded once into
+    `~/.cornu/models` (or `$CORNU_HOME/models`); offline, copy it there.
+
+    Args:
+        preds: NumPy array or tensor of shape `(samples, 1000)`.
+        top: how many top guesses to return per sample. Defaults to 5.
+
+    Returns:
+        One list per sample of `(class_name, class_description, score)` tuples, best first.
+    """
+    global CLASS_INDEX
+    preds = preds.detach().cpu().numpy() if isinstance(preds, torch.Tensor) else np.asarray(preds)
+    if preds.ndim != 2 or preds.shape[1] != 1000:
+        raise ValueError("`decode_predictions` expects a batch of predictions, i.e. a 2D array "
+                         f"of shape (samples, 1000). Received array with shape: {preds.shape}")
+    if CLASS_INDEX is None:
+        path = file_utils.get_file("imagenet_class_index.json", CLASS_INDEX_PATH,
+                                   cache_subdir="models", file_hash=CLASS_INDEX_HASH)
+        with open(path) as f:
+            CLASS_INDEX = json.load(f)
+    results = []
+    for pred in preds:
+        best = pred.argsort()[-top:][::-1] if top > 0 else []
+        result = [tuple(CLASS_INDEX[str(i)]) + (pred[i],) for i in best]
+        result.sort(key=lambda item: item[2], reverse=True)
+        results.append(result)
+    return results
+
+
+# --- argument checks -------------------------------------------------------------------------
+
+def validate_weights(weights, include_top, classes):
+    """Checks `weights` and `classes` as Keras's model functions do.
+
+    `weights` must be `None`, `"imagenet"` or the path of an existing file; with
+    `weights="imagenet"` and `include_top=True`, `classes` must be 1000.
+    """
+    is_path = isinstance(weights, (str, os.PathLike)) and os.path.exists(weights)
+    if not (weights is None or (isinstance(weights, str) and weights == "imagenet") or is_path):
+        raise ValueError("The `weights` argument should be either `None` (random "
+                         "initialization), 'imagenet' (pre-training on ImageNet), or the path "
+                         f"to an existing weights file. Received: weights={weights!r}")
+    if isinstance(weights, str) and weights == "imagenet" and include_top and classes != 1000:
+        raise ValueError("If using `weights='imagenet'` with `include_top=True`, `classes` "
+                         f"should be 1000. Received: classes={classes!r}")
+
+
+def validate_activation(classifier_activation, weights):
+    """With pretrained weights, only `None` and `"softmax"` classifier activations are allowed."""
+    if weights is None:
+        return
+    if activations.get(classifier_activation) not in (activations.get("softmax"),
+                                                      activations.get(None)):
+        raise ValueError("Only `None` and 'softmax' activations are allowed for the "
+                         "`classifier_activation` argument when using pretrained weights with "
+                         f"`include_top=True`. Received: "
+                         f"classifier_activation={classifier_activation!r}")
+
+
+def obtain_input_shape(input_shape, default_size, min_size, data_format, require_flatten,
+                       weights=None):
+    """Computes or validates a model's input shape, as Keras does.
+
+    Args:
+        input_shape: `None` (the default shape) or a user-provided shape to validate.
+        default_size: default height / width of the model's input.
+        min_size: smallest height / width the model accepts.
+        data_format: `"channels_last"` or `"channels_first"`.
+        require_flatten: whether the model ends in a classifier that needs a fixed size
+            (`include_top=True`).
+        weights: `None`, `"imagenet"` or a path; `"imagenet"` requires 3 channels.
+
+    Returns:
+        The shape tuple, without the batch dim (may hold `None`s).
+    """
+    channels_first = data_format == "channels_first"
+    imagenet = isinstance(weights, str) and weights == "imagenet"
+    if input_shape is not None:
+        input_shape = tuple(input_shape)
+    if not imagenet and input_shape and len(input_shape) == 3:
+        channels = input_shape[0] if channels_first else input_shape[-1]
+        if channels not in (1, 3):
+            warnings.warn("This model usually expects 1 or 3 input channels. However, it was "
+                          f"passed an input_shape with {channels} input channels.", stacklevel=3)
+    else:
+        channels = 3
+    default_shape = ((channels, default_size, default_size) if channels_first
+                     else (default_size, default_size, channels))
+
+    if imagenet and require_flatten:
+        if input_shape is not None and input_shape != default_shape:
+            raise ValueError("When setting `include_top=True` and loading 'imagenet' weights, "
+                             f"`input_shape` should be {default_shape}. "
+                             f"Received: input_shape={input_shape}")
+        return default_shape
+    if input_shape:
+        if len(input_shape) != 3:
+            raise ValueError("`input_shape` must be a tuple of three integers (height, width, "
+                             f"channels). Received: input_shape={input_shape}")
+        channels = input_shape[0] if channels_first else input_shape[-1]
+        if imagenet and channels != 3:
+            raise ValueError("With weights='imagenet' the input must have 3 channels. "
+                             f"Received: input_shape={input_shape}")
+        spatial = input_shape[1:] if channels_first else input_shape[:2]
+        if any(d is not None and d < min_size for d in spatial):
+            raise ValueError(f"Input size must be at least {min_size}x{min_size}. "
+                             f"Received: input_shape={input_shape}")
+    elif require_flatten:
+        input_shape = default_shape
+    else:
+        input_shape = (3, None, None) if channels_first else (None, None, 3)
+    if require_flatten and None in input_shape:
+        raise ValueError("If `include_top` is True, you should specify a static "
+                         f"`input_shape`. Received: input_shape={input_shape}")
+    return input_shape
+
+
+# --- building blocks -------------------------------------------------------------------------
+
+def source_inputs(tensor):
+    """The `Input` tensors a symbolic tensor was computed from, in graph order."""
+    found, seen, stack = [], set(), [tensor]
+    while stack:
+        x = stack.pop()
+        layer, node_index, _ = x._keras_history
+        node = layer._inbound_nodes[node_index]
+        if node.is_input:
+            if id(x) not in seen:
+                seen.add(id(x))
+                found.append(x)
+        else:
+            stack.extend(reversed(node.input_tensors))
+    return found
+
+
+def model_input(input_tensor, input_shape):
+    """Returns `(img_input, model_inputs)` for a model function's `input_tensor` / `input_shape`.
+
+    Without `input_tensor`, a new `Input(shape=input_shape)`. With one, the model is built on
+    it and its inputs are the `Input`s that tensor came from.
+    """
+    from cornu.layers import Input
+    if input_tensor is None:
+        img_input = Input(shape=input_shape)
+        return img_input, img_input
+    if not is_keras_tensor(input_tensor):
+        raise ValueError("`input_tensor` must be a symbolic tensor (the output of "
+                         "`keras.Input()` or of a layer called on one). "
+                         f"Received: input_tensor={type(input_tensor).__name__}")
+    inputs = source_inputs(input_tensor)
+    return input_tensor, inputs[0] if len(inputs) == 1 else inputs
+
+
+def pooling_head(x, pooling, name=None):
+    """The feature head of `include_top=False` models: `None`, `"avg"` or `"max"` pooling."""
+    from cornu import layers
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name=name and f"avg_{name}")(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name=name and f"max_{name}")(x)
+    if pooling is not None:
+        raise ValueError("Expected `pooling` to be None, 'avg' or 'max'. "
+                         f"Received: pooling={pooling!r}")
+    return x
+
+
+def correct_pad(inputs, kernel_size):
+    """Zero-padding `((top, bottom), (left, right))` for a strided 'valid' 2D convolution.
+
+    Args:
+        inputs: the (symbolic) input tensor.
+        kernel_size: an int or a pair of ints.
+    """
+    axis = 2 if config.image_data_format() == "channels_first" else 1
+    size = inputs.shape[axis:axis + 2]
+    if isinstance(kernel_size, int):
+        kernel_size = (kernel_size, kernel_size)
+    adjust = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
+    correct = (kernel_size[0] // 2, kernel_size[1] // 2)
+    return ((correct[0] - adjust[0], correct[0]), (correct[1] - adjust[1], correct[1]))
+
+
+# --- weights ---------------------------------------------------------------------------------
+
+def fetch_weights(origin, file_hash, fname=None):
+    """Downloads (or finds in the cache) one of Keras's weight files; returns its path."""
+    fname = fname or os.path.basename(origin)
+    try:
+        return file_utils.get_file(fname, origin, cache_subdir="models", file_hash=file_hash)
+    except file_utils.DownloadError as error:
+        target = os.path.join(file_utils.cornu_home(), "models", fname)
+        raise file_utils.DownloadError(
+            f"Could not download the pretrained weights {fname!r} ({error}). Offline, download "
+            f"{origin} elsewhere and copy it to {target!r} (the cache under $CORNU_HOME or "
+            "~/.cornu; it is checked against the expected hash), or pass the file's path as "
+            "`weights=`.") from error
+
+
+def load_weights(model, weights, include_top=True, origin_top=None, origin_notop=None,
+                 file_hash_top=None, file_hash_notop=None, fname_top=None, fname_notop=None):
+    """Loads `weights` into a model built by a model function.
+
+    Args:
+        model: the model.
+        weights: `None` (nothing to load), `"imagenet"` (Keras's file for this model,
+            fetched into the cache) or a path of a weights file.
+        include_top: picks the file with or without the classifier.
+        origin_top, origin_notop: URLs of Keras's files.
+        file_hash_top, file_hash_notop: their hashes.
+        fname_top, fname_notop: names in the cache (default: the URL's last part).
+
+    Returns:
+        The model.
+    """
+    if weights is None:
+        return model
+    if isinstance(weights, str) and weights == "imagenet":
+        if include_top:
+            path = fetch_weights(origin_top, file_hash_top, fname_top)
+        else:
+            path = fetch_weights(origin_notop, file_hash_notop, fname_notop)
+    else:
+        path = os.fspath(weights)
+    model.load_weights(path)
+    return model
