@@ -368,3 +368,18 @@ def load_weights(model, weights, include_top=True, origin_top=None, origin_notop
         path = os.fspath(weights)
     model.load_weights(path)
     return model
+
+
+def prepare_input(weights, include_top, classes, input_tensor, input_shape, default_size=224,
+                  min_size=32):
+    """The common start of a model function: checks the arguments, returns `model_input(...)`."""
+    validate_weights(weights, include_top, classes)
+    input_shape = obtain_input_shape(input_shape, default_size=default_size, min_size=min_size,
+                                     data_format=config.image_data_format(),
+                                     require_flatten=include_top, weights=weights)
+    return model_input(input_tensor, input_shape)
+
+
+def channel_axis():
+    """The channel axis of 4D image tensors under the global data format (3 or 1)."""
+    return 1 if config.image_data_format() == "channels_first" else 3

@@ -1,0 +1,83 @@
+"""VGG16 (Simonyan & Zisserman, ICLR 2015), with Keras's layer names and weight files."""
+
+from cornu import layers
+from cornu.applications import imagenet_utils
+from cornu.models import Model
+
+WEIGHTS_PATH = ("https://storage.googleapis.com/tensorflow/keras-applications/"
+                "vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5")
+WEIGHTS_PATH_NO_TOP = ("https://storage.googleapis.com/tensorflow/keras-applications/"
+                       "vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5")
+WEIGHTS_HASH = "64373286793e3c8b2b4e3219cbf3544b"
+WEIGHTS_HASH_NO_TOP = "6d6bbae143d832006294945121d1f1fc"
+
+MODEL_DOC = """Instantiates the {model} model, optionally with Keras's ImageNet weights.
+
+    Inputs are expected preprocessed by `cornu.applications.{module}.preprocess_input`
+    (RGB to BGR, zero-centered channels).
+
+    Args:
+        include_top: whether to include the 3 fully-connected layers at the top.
+        weights: `None` (random initialization), `"imagenet"` (Keras's ImageNet weights,
+            downloaded once into `~/.cornu/models`) or the path of a weights file.
+        input_tensor: optional symbolic tensor (output of `keras.Input()`) to use as input.
+        input_shape: optional shape tuple, only with `include_top=False` (otherwise it is
+            `(224, 224, 3)`); 3 channels, height and width at least 32.
+        pooling: with `include_top=False`, `None` (4D output of the last block), `"avg"` or
+            `"max"` (global pooling, 2D output).
+        classes: number of classes, only with `include_top=True` and no `weights`.
+        classifier_activation: activation of the top layer (`None` returns logits); only
+            `None` or `"softmax"` with pretrained weights.
+        name: the model's name.
+
+    Returns:
+        A functional `Model`.
+    """
+
+
+def vgg(convs_per_block, include_top, weights, input_tensor, input_shape, pooling, classes,
+        classifier_activation, name, weight_files):
+    """Builds a VGG network: 5 blocks of 3x3 convolutions, each followed by max pooling."""
+    img_input, inputs = imagenet_utils.prepare_input(weights, include_top, classes,
+                                                     input_tensor, input_shape)
+    x = img_input
+    for block, (filters, convs) in enumerate(zip((64, 128, 256, 512, 512), convs_per_block), 1):
+        for i in range(1, convs + 1):
+            x = layers.Conv2D(filters, (3, 3), activation="relu", padding="same",
+                              name=f"block{block}_conv{i}")(x)
+        x = layers.MaxPooling2D((2, 2), strides=(2, 2), name=f"block{block}_pool")(x)
+    if include_top:
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dense(4096, activation="relu", name="fc1")(x)
+        x = layers.Dense(4096, activation="relu", name="fc2")(x)
+        imagenet_utils.validate_activation(classifier_activation, weights)
+        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+    else:
+        x = imagenet_utils.pooling_head(x, pooling)
+    model = Model(inputs, x, name=name)
+    origin_top, origin_notop, hash_top, hash_notop = weight_files
+    return imagenet_utils.load_weights(model, weights, include_top, origin_top, origin_notop,
+                                       hash_top, hash_notop)
+
+
+def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
+          pooling=None, classes=1000, classifier_activation="softmax", name="vgg16"):
+    return vgg((2, 2, 3, 3, 3), include_top, weights, input_tensor, input_shape, pooling,
+               classes, classifier_activation, name,
+               (WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP, WEIGHTS_HASH, WEIGHTS_HASH_NO_TOP))
+
+
+VGG16.__doc__ = MODEL_DOC.format(model="VGG16", module="vgg16")
+
+
+def preprocess_input(x, data_format=None):
+    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
+
+
+def decode_predictions(preds, top=5):
+    return imagenet_utils.decode_predictions(preds, top=top)
+
+
+preprocess_input.__doc__ = imagenet_utils.PREPROCESS_INPUT_DOC.format(
+    mode="", ret=imagenet_utils.PREPROCESS_INPUT_RET_DOC_CAFFE)
+decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
