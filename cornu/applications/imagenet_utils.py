@@ -383,3 +383,42 @@ def prepare_input(weights, include_top, classes, input_tensor, input_shape, defa
 def channel_axis():
     """The channel axis of 4D image tensors under the global data format (3 or 1)."""
     return 1 if config.image_data_format() == "channels_first" else 3
+
+
+_PREPROCESSING = {
+    "caffe": "RGB to BGR, then each channel zero-centered on ImageNet's mean",
+    "tf": "pixels scaled to [-1, 1]",
+    "torch": "pixels scaled to [0, 1], then normalized with ImageNet's mean and std",
+    "none": "nothing to do: the model takes pixels in [0, 255] as they are",
+}
+
+MODEL_DOC = """Instantiates the {model} model, optionally with Keras's ImageNet weights.
+
+    Inputs are expected preprocessed by `cornu.applications.{module}.preprocess_input`
+    ({preprocessing}).
+
+    Args:
+        include_top: whether to include {top}.
+        weights: `None` (random initialization), `"imagenet"` (Keras's ImageNet weights,
+            downloaded once into `~/.cornu/models`) or the path of a weights file.
+        input_tensor: optional symbolic tensor (output of `keras.Input()`) to use as input.
+        input_shape: optional shape tuple, only with `include_top=False` (otherwise it is
+            `({size}, {size}, 3)`); 3 channels, height and width at least {min_size}.{extra}
+        pooling: with `include_top=False`, `None` (4D output of the last block), `"avg"` or
+            `"max"` (global pooling, 2D output).
+        classes: number of classes, only with `include_top=True` and no `weights`.
+        classifier_activation: activation of the top layer (`None` returns logits); only
+            `None` or `"softmax"` with pretrained weights.
+        name: the model's name.
+
+    Returns:
+        A functional `Model`.
+    """
+
+
+def model_doc(model, module, top="the classifier at the top", mode="caffe", size=224,
+              min_size=32, extra=""):
+    """The docstring of a model function, from `MODEL_DOC`."""
+    return MODEL_DOC.format(model=model, module=module, top=top,
+                            preprocessing=_PREPROCESSING[mode], size=size, min_size=min_size,
+                            extra=extra)

@@ -11,30 +11,6 @@ WEIGHTS_PATH_NO_TOP = ("https://storage.googleapis.com/tensorflow/keras-applicat
 WEIGHTS_HASH = "64373286793e3c8b2b4e3219cbf3544b"
 WEIGHTS_HASH_NO_TOP = "6d6bbae143d832006294945121d1f1fc"
 
-MODEL_DOC = """Instantiates the {model} model, optionally with Keras's ImageNet weights.
-
-    Inputs are expected preprocessed by `cornu.applications.{module}.preprocess_input`
-    (RGB to BGR, zero-centered channels).
-
-    Args:
-        include_top: whether to include the 3 fully-connected layers at the top.
-        weights: `None` (random initialization), `"imagenet"` (Keras's ImageNet weights,
-            downloaded once into `~/.cornu/models`) or the path of a weights file.
-        input_tensor: optional symbolic tensor (output of `keras.Input()`) to use as input.
-        input_shape: optional shape tuple, only with `include_top=False` (otherwise it is
-            `(224, 224, 3)`); 3 channels, height and width at least 32.
-        pooling: with `include_top=False`, `None` (4D output of the last block), `"avg"` or
-            `"max"` (global pooling, 2D output).
-        classes: number of classes, only with `include_top=True` and no `weights`.
-        classifier_activation: activation of the top layer (`None` returns logits); only
-            `None` or `"softmax"` with pretrained weights.
-        name: the model's name.
-
-    Returns:
-        A functional `Model`.
-    """
-
-
 def vgg(convs_per_block, include_top, weights, input_tensor, input_shape, pooling, classes,
         classifier_activation, name, weight_files):
     """Builds a VGG network: 5 blocks of 3x3 convolutions, each followed by max pooling."""
@@ -67,7 +43,7 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
                (WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP, WEIGHTS_HASH, WEIGHTS_HASH_NO_TOP))
 
 
-VGG16.__doc__ = MODEL_DOC.format(model="VGG16", module="vgg16")
+VGG16.__doc__ = imagenet_utils.model_doc("VGG16", "vgg16", top="the 3 fully-connected layers")
 
 
 def preprocess_input(x, data_format=None):

@@ -1,7 +1,7 @@
 """VGG19 (Simonyan & Zisserman, ICLR 2015), with Keras's layer names and weight files."""
 
 from cornu.applications import imagenet_utils
-from cornu.applications.vgg16 import MODEL_DOC, vgg
+from cornu.applications.vgg16 import vgg
 
 WEIGHTS_PATH = ("https://storage.googleapis.com/tensorflow/keras-applications/"
                 "vgg19/vgg19_weights_tf_dim_ordering_tf_kernels.h5")
@@ -18,7 +18,7 @@ def VGG19(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
                (WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP, WEIGHTS_HASH, WEIGHTS_HASH_NO_TOP))
 
 
-VGG19.__doc__ = MODEL_DOC.format(model="VGG19", module="vgg19")
+VGG19.__doc__ = imagenet_utils.model_doc("VGG19", "vgg19", top="the 3 fully-connected layers")
 
 
 def preprocess_input(x, data_format=None):
