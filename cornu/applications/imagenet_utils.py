@@ -372,12 +372,17 @@ def load_weights(model, weights, include_top=True, origin_top=None, origin_notop
 
 def prepare_input(weights, include_top, classes, input_tensor, input_shape, default_size=224,
                   min_size=32):
-    """The common start of a model function: checks the arguments, returns `model_input(...)`."""
+    """The common start of a model function: checks the arguments, makes the input.
+
+    Returns:
+        `(img_input, model_inputs, input_shape)`: the tensor to build on, the model's inputs
+        (see `model_input`) and the input shape from `obtain_input_shape`.
+    """
     validate_weights(weights, include_top, classes)
     input_shape = obtain_input_shape(input_shape, default_size=default_size, min_size=min_size,
                                      data_format=config.image_data_format(),
                                      require_flatten=include_top, weights=weights)
-    return model_input(input_tensor, input_shape)
+    return (*model_input(input_tensor, input_shape), input_shape)
 
 
 def channel_axis():
@@ -402,8 +407,9 @@ MODEL_DOC = """Instantiates the {model} model, optionally with Keras's ImageNet 
         weights: `None` (random initialization), `"imagenet"` (Keras's ImageNet weights,
             downloaded once into `~/.cornu/models`) or the path of a weights file.
         input_tensor: optional symbolic tensor (output of `keras.Input()`) to use as input.
-        input_shape: optional shape tuple, only with `include_top=False` (otherwise it is
-            `({size}, {size}, 3)`); 3 channels, height and width at least {min_size}.{extra}
+        input_shape: optional shape tuple `(height, width, channels)` (without the batch
+            dim); `({size}, {size}, 3)` when `include_top=True` with ImageNet weights; height
+            and width at least {min_size}.{extra}
         pooling: with `include_top=False`, `None` (4D output of the last block), `"avg"` or
             `"max"` (global pooling, 2D output).
         classes: number of classes, only with `include_top=True` and no `weights`.
@@ -422,3 +428,46 @@ def model_doc(model, module, top="the classifier at the top", mode="caffe", size
     return MODEL_DOC.format(model=model, module=module, top=top,
                             preprocessing=_PREPROCESSING[mode], size=size, min_size=min_size,
                             extra=extra)
+
+
+def make_divisible(value, divisor=8, min_value=None):
+    """Rounds a channel count to a multiple of `divisor`, never below 90% of `value`."""
+    min_value = divisor if min_value is None else min_value
+    rounded = max(min_value, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * value else rounded
+
+
+def spatial_size(input_shape, input_tensor=None):
+    """`(rows, cols)` of an input shape (no batch dim), else of `input_tensor`, else `None`s."""
+    channels_first = config.image_data_format() == "channels_first"
+    if input_shape is not None:
+        shape = tuple(input_shape)
+    elif is_keras_tensor(input_tensor):
+        shape = tuple(input_tensor.shape[1:])
+    else:
+        return None, None
+    return tuple(shape[1:3]) if channels_first else tuple(shape[0:2])
+
+
+def square_default_size(input_shape, input_tensor, sizes, fallback=224):
+    """The input's side when it is square and one of `sizes` (sizes with weight files)."""
+    rows, cols = spatial_size(input_shape, input_tensor)
+    return rows if rows == cols and rows in sizes else fallback
+
+
+def check_input_tensor_shape(input_tensor, input_shape):
+    """With both `input_tensor` and `input_shape`, their known dims must agree."""
+    if input_tensor is None or input_shape is None or not is_keras_tensor(input_tensor):
+        return
+    given = tuple(input_tensor.shape[1:])
+    if len(given) != len(input_shape) or any(
+            a is not None and b is not None and a != b for a, b in zip(given, input_shape)):
+        raise ValueError("`input_shape` must match the shape of `input_tensor` (without the "
+                         f"batch dim). Received: input_shape={tuple(input_shape)}, "
+                         f"input_tensor.shape={input_tensor.shape}")
+
+
+def warn_default_weights_size(sizes):
+    warnings.warn("`input_shape` is undefined or non-square, or its size is not in "
+                  f"{list(sizes)}. Weights for input shape (224, 224) will be loaded as the "
+                  "default.", stacklevel=3)

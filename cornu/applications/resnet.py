@@ -38,7 +38,7 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
         weights_name: key of Keras's weight files in `WEIGHTS_HASHES` (for "imagenet").
         The other arguments are the model functions'.
     """
-    img_input, inputs = imagenet_utils.prepare_input(weights, include_top, classes,
+    img_input, inputs, _ = imagenet_utils.prepare_input(weights, include_top, classes,
                                                      input_tensor, input_shape)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)

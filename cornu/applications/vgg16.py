@@ -14,7 +14,7 @@ WEIGHTS_HASH_NO_TOP = "6d6bbae143d832006294945121d1f1fc"
 def vgg(convs_per_block, include_top, weights, input_tensor, input_shape, pooling, classes,
         classifier_activation, name, weight_files):
     """Builds a VGG network: 5 blocks of 3x3 convolutions, each followed by max pooling."""
-    img_input, inputs = imagenet_utils.prepare_input(weights, include_top, classes,
+    img_input, inputs, _ = imagenet_utils.prepare_input(weights, include_top, classes,
                                                      input_tensor, input_shape)
     x = img_input
     for block, (filters, convs) in enumerate(zip((64, 128, 256, 512, 512), convs_per_block), 1):
