@@ -107,7 +107,8 @@ def _preprocess_numpy(x, data_format, mode):
     x -= np.reshape(np.asarray(_MEANS[mode], x.dtype), shape)
     if mode in _STDS:
         x /= np.reshape(np.asarray(_STDS[mode], x.dtype), shape)
-    return x
+    # A contiguous result (not the reversed view), so that `torch.from_numpy` takes it.
+    return np.ascontiguousarray(x)
 
 
 def _preprocess_tensor(x, data_format, mode):
