@@ -175,11 +175,12 @@ def decode_predictions(preds, top=5):
 
 # --- argument checks -------------------------------------------------------------------------
 
-def validate_weights(weights, include_top, classes):
-    """Checks `weights` and `classes` as Keras's model functions do.
+def validate_weights(weights, include_top, classes, classifier_activation="softmax"):
+    """Checks `weights`, `classes` and `classifier_activation` as Keras's model functions do.
 
     `weights` must be `None`, `"imagenet"` or the path of an existing file; with
-    `weights="imagenet"` and `include_top=True`, `classes` must be 1000.
+    `weights="imagenet"` and `include_top=True`, `classes` must be 1000; with pretrained
+    weights and the top, the classifier's activation must be `None` or `"softmax"`.
     """
     is_path = isinstance(weights, (str, os.PathLike)) and os.path.exists(weights)
     if not (weights is None or (isinstance(weights, str) and weights == "imagenet") or is_path):
@@ -189,6 +190,8 @@ def validate_weights(weights, include_top, classes):
     if isinstance(weights, str) and weights == "imagenet" and include_top and classes != 1000:
         raise ValueError("If using `weights='imagenet'` with `include_top=True`, `classes` "
                          f"should be 1000. Received: classes={classes!r}")
+    if include_top:
+        validate_activation(classifier_activation, weights)
 
 
 def validate_activation(classifier_activation, weights):
@@ -372,14 +375,14 @@ def load_weights(model, weights, include_top=True, origin_top=None, origin_notop
 
 
 def prepare_input(weights, include_top, classes, input_tensor, input_shape, default_size=224,
-                  min_size=32):
+                  min_size=32, classifier_activation="softmax"):
     """The common start of a model function: checks the arguments, makes the input.
 
     Returns:
         `(img_input, model_inputs, input_shape)`: the tensor to build on, the model's inputs
         (see `model_input`) and the input shape from `obtain_input_shape`.
     """
-    validate_weights(weights, include_top, classes)
+    validate_weights(weights, include_top, classes, classifier_activation)
     input_shape = obtain_input_shape(input_shape, default_size=default_size, min_size=min_size,
                                      data_format=config.image_data_format(),
                                      require_flatten=include_top, weights=weights)

@@ -17,7 +17,8 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
               classifier_activation="softmax", name=None):
     default_size = imagenet_utils.square_default_size(input_shape, None, _SIZES)
     img_input, inputs, input_shape = imagenet_utils.prepare_input(
-        weights, include_top, classes, input_tensor, input_shape, default_size)
+        weights, include_top, classes, input_tensor, input_shape, default_size,
+        classifier_activation=classifier_activation)
     rows, cols = imagenet_utils.spatial_size(input_shape)
     if weights == "imagenet":
         if depth_multiplier != 1:
@@ -42,7 +43,6 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
         x = layers.Dropout(dropout, name="dropout")(x)
         x = layers.Conv2D(classes, (1, 1), padding="same", name="conv_preds")(x)
         x = layers.Reshape((classes,), name="reshape_2")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Activation(activation=classifier_activation, name="predictions")(x)
     else:
         x = imagenet_utils.pooling_head(x, pooling)

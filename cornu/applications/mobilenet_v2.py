@@ -24,7 +24,8 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     imagenet_utils.check_input_tensor_shape(input_tensor, input_shape)
     default_size = imagenet_utils.square_default_size(input_shape, input_tensor, _SIZES)
     img_input, inputs, input_shape = imagenet_utils.prepare_input(
-        weights, include_top, classes, input_tensor, input_shape, default_size)
+        weights, include_top, classes, input_tensor, input_shape, default_size,
+        classifier_activation=classifier_activation)
     rows, cols = imagenet_utils.spatial_size(input_shape)
     if weights == "imagenet":
         if alpha not in _ALPHAS:
@@ -46,7 +47,6 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     x = layers.ReLU(6.0, name="out_relu")(x)
     if include_top:
         x = layers.GlobalAveragePooling2D()(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
         x = imagenet_utils.pooling_head(x, pooling)

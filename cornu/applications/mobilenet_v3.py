@@ -64,7 +64,7 @@ def MobileNetV3(blocks, last_point_ch, input_shape=None, alpha=1.0, model_type="
                 classes=1000, pooling=None, dropout_rate=0.2, classifier_activation="softmax",
                 include_preprocessing=True, name=None):
     """Builds a MobileNetV3 from its block table (`_SMALL` or `_LARGE`)."""
-    imagenet_utils.validate_weights(weights, include_top, classes)
+    imagenet_utils.validate_weights(weights, include_top, classes, classifier_activation)
     imagenet_utils.check_input_tensor_shape(input_tensor, input_shape)
     if input_shape is None:
         if imagenet_utils.is_keras_tensor(input_tensor):
@@ -113,7 +113,6 @@ def MobileNetV3(blocks, last_point_ch, input_shape=None, alpha=1.0, model_type="
             x = layers.Dropout(dropout_rate)(x)
         x = layers.Conv2D(classes, kernel_size=1, padding="same", name="logits")(x)
         x = layers.Flatten()(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Activation(activation=classifier_activation, name="predictions")(x)
     else:
         x = imagenet_utils.pooling_head(x, pooling, name="pool")

@@ -38,8 +38,9 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
         weights_name: key of Keras's weight files in `WEIGHTS_HASHES` (for "imagenet").
         The other arguments are the model functions'.
     """
-    img_input, inputs, _ = imagenet_utils.prepare_input(weights, include_top, classes,
-                                                     input_tensor, input_shape)
+    img_input, inputs, _ = imagenet_utils.prepare_input(
+        weights, include_top, classes, input_tensor, input_shape,
+        classifier_activation=classifier_activation)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
     if not preact:
@@ -53,7 +54,6 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
         x = layers.Activation("relu", name="post_relu")(x)
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
         x = imagenet_utils.pooling_head(x, pooling, name="pool")

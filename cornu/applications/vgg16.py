@@ -14,8 +14,9 @@ WEIGHTS_HASH_NO_TOP = "6d6bbae143d832006294945121d1f1fc"
 def vgg(convs_per_block, include_top, weights, input_tensor, input_shape, pooling, classes,
         classifier_activation, name, weight_files):
     """Builds a VGG network: 5 blocks of 3x3 convolutions, each followed by max pooling."""
-    img_input, inputs, _ = imagenet_utils.prepare_input(weights, include_top, classes,
-                                                     input_tensor, input_shape)
+    img_input, inputs, _ = imagenet_utils.prepare_input(
+        weights, include_top, classes, input_tensor, input_shape,
+        classifier_activation=classifier_activation)
     x = img_input
     for block, (filters, convs) in enumerate(zip((64, 128, 256, 512, 512), convs_per_block), 1):
         for i in range(1, convs + 1):
@@ -26,7 +27,6 @@ def vgg(convs_per_block, include_top, weights, input_tensor, input_shape, poolin
         x = layers.Flatten(name="flatten")(x)
         x = layers.Dense(4096, activation="relu", name="fc1")(x)
         x = layers.Dense(4096, activation="relu", name="fc2")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
         x = imagenet_utils.pooling_head(x, pooling)
