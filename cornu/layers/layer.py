@@ -436,7 +436,6 @@ class Layer(torch.nn.Module):
             self.built and not sig.has_training and not sig.has_mask
             and self.activity_regularizer is None
             and type(self).compute_mask is Layer.compute_mask
-            and self._autocast_dtype is None
             and not self._forward_hooks and not self._forward_pre_hooks)
 
     # ------------------------------------------------------------------ call
@@ -449,8 +448,15 @@ class Layer(torch.nn.Module):
         # Fast path: a built layer on one plain tensor of its compute dtype, no options.
         if self._fast and len(args) == 1 and not kwargs:
             x = args[0]
-            if type(x) is torch.Tensor and x.dtype == self._compute_torch_dtype and not Layer._masks_in_use:
-                return self.call(x)
+            if type(x) is torch.Tensor and not Layer._masks_in_use:
+                mixed = self._autocast_dtype
+                if mixed is None:
+                    if x.dtype == self._compute_torch_dtype:
+                        return self.call(x)
+                # A mixed-precision layer inside its model's autocast region needs nothing more.
+                elif (torch.is_autocast_enabled(x.device.type)
+                      and torch.get_autocast_dtype(x.device.type) == mixed):
+                    return self.call(x)
         return self._call_full(args, kwargs)
 
     def forward(self, *args, **kwargs):
@@ -518,7 +524,9 @@ class Layer(torch.nn.Module):
     def _convert_inputs(self, inputs):
         # Under a mixed policy autocast picks each op's precision; inputs keep theirs.
         dtype = self._compute_torch_dtype if self.autocast and self._autocast_dtype is None else None
-        device = self._weights_device()
+        # NumPy data goes where the layer's weights are (before build: cornu's device, as
+        # Keras does); torch tensors stay where the caller put them, as in PyTorch.
+        device = self._weights_device() or default_device()
 
         def convert(x):
             if isinstance(x, torch.Tensor):
@@ -532,7 +540,7 @@ class Layer(torch.nn.Module):
                 t = torch.from_numpy(np.ascontiguousarray(x))
                 if t.is_floating_point() and dtype is not None:
                     t = t.to(dtype)
-                return t.to(device) if device is not None else t
+                return t.to(device)
             return x
 
         if isinstance(inputs, (list, tuple, dict)):

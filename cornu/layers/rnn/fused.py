@@ -85,10 +85,25 @@ def run_dtype(inputs):
     return inputs.dtype
 
 
+def _packed(params):
+    """The weights as views of one buffer in cuDNN's order, which cuDNN then uses as is.
+
+    Given separate (or transposed) tensors, cuDNN would copy them into such a buffer itself,
+    one copy per matrix on every call.
+    """
+    flat = torch.cat([p.reshape(-1) for p in params])
+    views, offset = [], 0
+    for p in params:
+        views.append(flat[offset:offset + p.numel()].view(p.shape))
+        offset += p.numel()
+    return views
+
+
 def _call(spec, inputs, states, *packed_args, batch_first=True):
     hx = [s.unsqueeze(0) for s in states]
     hx = hx if spec.mode == "lstm" else hx[0]
-    args = (spec.params, spec.has_biases, 1, 0.0, torch.is_grad_enabled(), False)
+    params = _packed(spec.params) if inputs.is_cuda else spec.params
+    args = (params, spec.has_biases, 1, 0.0, torch.is_grad_enabled(), False)
     device_type = inputs.device.type
     # Everything is already in one dtype; autocast around these ops breaks oneDNN on CPU.
     with torch.autocast(device_type, enabled=False) if device_type != "meta" else contextlib.nullcontext():
