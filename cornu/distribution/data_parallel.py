@@ -23,6 +23,12 @@ def initialize(backend=None):
     if backend is None:
         backend = "nccl" if torch.cuda.is_available() else "gloo"
     if backend == "nccl":
+        per_host = int(os.environ.get("LOCAL_WORLD_SIZE", 1))
+        if torch.cuda.device_count() < per_host:
+            raise ValueError(
+                f"DataParallel with backend='nccl' needs one GPU per process: this host runs "
+                f"{per_host} processes but has {torch.cuda.device_count()} GPU(s). Launch at "
+                "most one process per GPU, or pass backend='gloo' to train on the CPU.")
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
     dist.init_process_group(backend=backend)
 

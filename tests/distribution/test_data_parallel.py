@@ -22,7 +22,8 @@ def _free_port():
 
 
 def _run_workers(tmp_path, shuffle):
-    env = dict(os.environ, OMP_NUM_THREADS="1", MASTER_ADDR="127.0.0.1")
+    # Two CPU processes over gloo, also on a machine with a GPU.
+    env = dict(os.environ, OMP_NUM_THREADS="1", MASTER_ADDR="127.0.0.1", CUDA_VISIBLE_DEVICES="")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
            f"--master_port={_free_port()}", "--master_addr=127.0.0.1",
            os.path.join(HERE, "ddp_worker.py"), str(tmp_path), "1" if shuffle else "0"]
