@@ -6,6 +6,11 @@ training step of each and the ratio cornu / torch (1.00 = as fast as the hand lo
 `keras` 3 installed (torch backend), Keras's ratio on the same model is printed too.
 
     python benchmarks/fit_vs_torch.py [--rows mlp,cnn,lstm] [--steps 200] [--repeats 3]
+                                      [--jit] [--device cuda] [--precision mixed_bfloat16]
+
+Both sides run on the same device (cornu's default: CUDA when present); the hand loop keeps
+the whole data set on that device, as a PyTorch user would for MNIST. With
+`--precision mixed_bfloat16` cornu uses its mixed policy and the hand loop `torch.autocast`.
 
 Data: MNIST from `CORNU_DATASETS_DIR` or ../shared/data when present, else random images.
 """
@@ -109,19 +114,21 @@ ROWS = {
 
 # ---------------------------------------------------------------- loops
 
-def torch_loop(model, opt, x, y, batch, epochs):
+def torch_loop(model, opt, x, y, batch, epochs, autocast_dtype=None):
     """What a PyTorch user writes: shuffle, slice, forward, loss, backward, step, track."""
     model.train()
     n = x.shape[0]
     for _ in range(epochs):
-        perm = torch.randperm(n)
-        total = torch.zeros(())
-        correct = torch.zeros((), dtype=torch.long)
+        perm = torch.randperm(n, device=x.device)
+        total = torch.zeros((), device=x.device)
+        correct = torch.zeros((), dtype=torch.long, device=x.device)
         for start in range(0, n, batch):
             idx = perm[start:start + batch]
             xb, yb = x[idx], y[idx]
-            logits = model(xb)
-            loss = F.cross_entropy(logits, yb)
+            with torch.autocast(x.device.type, dtype=autocast_dtype,
+                                enabled=autocast_dtype is not None):
+                logits = model(xb)
+                loss = F.cross_entropy(logits.float(), yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -130,26 +137,40 @@ def torch_loop(model, opt, x, y, batch, epochs):
         (total / n).item(), (correct / n).item()
 
 
-def time_cornu(name, x, y, epochs, jit=False):
+def _sync():
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def time_cornu(name, x, y, epochs, jit=False, precision="float32"):
     build, _, _, batch, make_opt, _ = ROWS[name]
-    model = build()
+    cornu.mixed_precision.set_global_policy(precision)
+    try:
+        model = build()
+    finally:
+        cornu.mixed_precision.set_global_policy("float32")
     model.compile(make_opt(), cornu.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"], jit_compile=jit)
     # Warm-up (and, with jit, compilation) on a few batches including a short last one.
     model.fit(x[:batch * 4 + 3], y[:batch * 4 + 3], batch_size=batch, epochs=2, verbose=0)
+    _sync()
     start = time.perf_counter()
     model.fit(x, y, batch_size=batch, epochs=epochs, verbose=0)
+    _sync()
     return time.perf_counter() - start
 
 
-def time_torch(name, x, y, epochs):
+def time_torch(name, x, y, epochs, device, precision="float32"):
     _, build, _, batch, _, make_opt = ROWS[name]
-    model = build()
+    model = build().to(device)
     opt = make_opt(model.parameters())
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    torch_loop(model, opt, xt[:batch * 4], yt[:batch * 4], batch, 1)
+    autocast = torch.bfloat16 if precision == "mixed_bfloat16" else None
+    xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+    torch_loop(model, opt, xt[:batch * 4], yt[:batch * 4], batch, 1, autocast)
+    _sync()
     start = time.perf_counter()
-    torch_loop(model, opt, xt, yt, batch, epochs)
+    torch_loop(model, opt, xt, yt, batch, epochs, autocast)
+    _sync()
     return time.perf_counter() - start
 
 
@@ -191,9 +212,15 @@ def main():
     parser.add_argument("--no-keras", action="store_true")
     parser.add_argument("--jit", action="store_true",
                         help="also time cornu with jit_compile=True (torch.compile)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cornu's)")
+    parser.add_argument("--precision", default="float32", choices=["float32", "mixed_bfloat16"])
     args = parser.parse_args()
+    if args.device:
+        cornu.config.set_device(args.device)
+    device = cornu.config.device()
     torch.manual_seed(0)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device cpu")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}, "
+          f"{args.precision}")
     header = f"{'model':<6} {'batch':>5} {'cornu ms/step':>14} {'torch ms/step':>14} {'ratio':>6} {'keras ratio':>12}"
     print(header + (f" {'jit ms/step':>12} {'jit ratio':>10}" if args.jit else ""))
     for name in args.rows.split(","):
@@ -208,11 +235,11 @@ def main():
         x = x.reshape((x.shape[0],) + shape)
         cornu_t, torch_t, keras_t, jit_t = [], [], [], []
         for _ in range(args.repeats):
-            cornu_t.append(time_cornu(name, x, y, 1))
+            cornu_t.append(time_cornu(name, x, y, 1, precision=args.precision))
             if args.jit:
-                jit_t.append(time_cornu(name, x, y, 1, jit=True))
-            torch_t.append(time_torch(name, x, y, 1))
-            if not args.no_keras:
+                jit_t.append(time_cornu(name, x, y, 1, jit=True, precision=args.precision))
+            torch_t.append(time_torch(name, x, y, 1, device, args.precision))
+            if not args.no_keras and args.precision == "float32":
                 k = time_keras(name, x, y, 1)
                 if k is not None:
                     keras_t.append(k)
@@ -223,7 +250,8 @@ def main():
         if jit_t:
             jm = min(jit_t) / steps * 1e3
             j = f" {jm:12.3f} {jm / t:10.2f}"
-        print(f"{name:<6} {batch:>5} {c:14.3f} {t:14.3f} {c / t:6.2f} {k}{j}")
+        print(f"{name:<6} {batch:>5} {c:14.3f} {t:14.3f} {c / t:6.2f} {k}{j}"
+              f"   ({batch / c * 1e3:,.0f} samples/s)")
 
 
 if __name__ == "__main__":
