@@ -369,6 +369,8 @@ class Layer(torch.nn.Module):
 
     @staticmethod
     def _clear_losses():
+        if not Layer._pending_loss_layers:  # the usual case; also keeps torch.compile graphs whole
+            return
         for layer in Layer._pending_loss_layers:
             layer._losses = []
         Layer._pending_loss_layers.clear()

@@ -92,11 +92,9 @@ def _packed(params):
     one copy per matrix on every call.
     """
     flat = torch.cat([p.reshape(-1) for p in params])
-    views, offset = [], 0
-    for p in params:
-        views.append(flat[offset:offset + p.numel()].view(p.shape))
-        offset += p.numel()
-    return views
+    # One split (not one slice each): its backward is a single concatenation of the grads.
+    pieces = flat.split([p.numel() for p in params])
+    return [piece.view(p.shape) for piece, p in zip(pieces, params)]
 
 
 def _call(spec, inputs, states, *packed_args, batch_first=True):
