@@ -131,6 +131,14 @@ class Functional(Model):
 
     @property
     def layers(self):
+        """The model's layers, in Keras's order (operations such as `x + 1` left out)."""
+        from cornu.layers.core.op_layer import OpLayer
+
+        return [layer for layer in self._graph_layers if not isinstance(layer, OpLayer)]
+
+    @property
+    def _operations(self):
+        """Every step of the graph: the layers and the operations applied to symbolic tensors."""
         return list(self._graph_layers)
 
     @property

@@ -61,7 +61,7 @@ def _layer_label(layer, show_shapes, show_dtype, show_layer_names, show_layer_ac
 
 def _graph_layers_and_edges(model):
     """(layers, edges) of a model: edges are pairs of layers, from producer to consumer."""
-    layers = list(model.layers)
+    layers = list(getattr(model, "_operations", model.layers))
     input_layer = getattr(model, "_input_layer", None)
     if input_layer is not None and input_layer not in layers:  # Sequential
         layers = [input_layer] + layers

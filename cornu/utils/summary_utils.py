@@ -107,7 +107,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
             "Build it first: call it on data, call `model.build(input_shape)`, or give the first "
             "layer an `input_shape`.")
     sequential_like = _is_sequential_like(model)
-    layers = model.layers
+    layers = getattr(model, "_operations", model.layers)  # Keras lists operations too
     relevant = {id(n) for n in getattr(model, "_nodes", [])} or None
     if sequential_like:
         default_length, positions = 88, positions or [0.45, 0.80, 1.0]

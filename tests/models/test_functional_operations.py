@@ -1,0 +1,42 @@
+"""Operations on symbolic tensors (`x + 3.0`, `keras.ops.*`) in a Functional model, as in Keras."""
+
+import numpy as np
+import pytest
+
+import cornu as keras
+from cornu import layers
+
+
+def _build(lib):
+    inputs = lib.Input((6,), name="features")
+    x = lib.layers.Dense(8, name="hidden")(inputs)
+    x = lib.layers.ReLU(6.0, name="relu6")(x + 3.0) * (1.0 / 6.0)  # MobileNetV3's hard sigmoid
+    x = lib.ops.concatenate([x, lib.ops.tanh(x)], axis=-1)
+    return lib.Model(inputs, lib.layers.Dense(2, name="head")(x))
+
+
+def test_layers_leave_operations_out_as_keras_does():
+    keras_ref = pytest.importorskip("keras")
+    theirs, ours = _build(keras_ref), _build(keras)
+    assert [l.name for l in ours.layers] == [l.name for l in theirs.layers]
+    assert ours.count_params() == theirs.count_params()
+    assert len(ours._operations) > len(ours.layers)
+    ours.set_weights(theirs.get_weights())
+    x = np.random.default_rng(0).standard_normal((4, 6)).astype("float32")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    assert ours.get_layer(index=len(ours.layers) - 1).name == "head"
+
+
+def test_operations_are_summarized_and_saved(tmp_path):
+    model = _build(keras)
+    lines = []
+    model.summary(print_fn=lines.append)
+    table = "\n".join(lines)
+    assert all(layer.name in table for layer in model._operations)
+    x = np.random.default_rng(1).standard_normal((3, 6)).astype("float32")
+    model.save(tmp_path / "ops.keras")
+    restored = keras.models.load_model(tmp_path / "ops.keras")
+    assert [l.name for l in restored.layers] == [l.name for l in model.layers]
+    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6)
