@@ -3,11 +3,13 @@
 from cornu.utils.dataset_utils import split_dataset  # noqa: F401
 from cornu.utils.file_utils import get_file  # noqa: F401
 from cornu.utils.history_plot import plot_history  # noqa: F401
+from cornu.utils.image_dataset_utils import image_dataset_from_directory  # noqa: F401
 from cornu.utils.model_visualization import model_to_dot, plot_model  # noqa: F401
 from cornu.utils.numerical_utils import normalize, to_categorical  # noqa: F401
 from cornu.utils.progbar import Progbar  # noqa: F401
 from cornu.utils.rng_utils import set_random_seed  # noqa: F401
 from cornu.utils.sequence_utils import pad_sequences  # noqa: F401
+from cornu.utils.text_dataset_utils import text_dataset_from_directory  # noqa: F401
 from cornu.saving.object_registration import (  # noqa: F401
     CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name,
     get_registered_object, register_keras_serializable)

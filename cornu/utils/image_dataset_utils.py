@@ -1,0 +1,124 @@
+"""`image_dataset_from_directory`: labelled image batches from a folder per class."""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from cornu.backend.config import standardize_data_format
+from cornu.utils import directory_dataset as dd
+
+ALLOWED_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+_CHANNELS = {"grayscale": ("L", 1), "rgb": ("RGB", 3), "rgba": ("RGBA", 4)}
+_INTERPOLATIONS = {"bilinear": "bilinear", "nearest": "nearest", "bicubic": "bicubic",
+                   "area": "area"}
+
+
+def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
+                                 class_names=None, color_mode="rgb", batch_size=32,
+                                 image_size=(256, 256), shuffle=True, seed=None,
+                                 validation_split=None, subset=None, interpolation="bilinear",
+                                 follow_links=False, crop_to_aspect_ratio=False,
+                                 pad_to_aspect_ratio=False, data_format=None, verbose=True):
+    """Makes a dataset of image batches from `directory/<class name>/<image>` files.
+
+    Args:
+        directory: the folder. With `labels="inferred"` it holds one subfolder per class.
+        labels: `"inferred"` (from the subfolders), None, or a list of integer labels in the
+            sorted order of the files.
+        label_mode: `"int"` (int32), `"categorical"` (one-hot float32), `"binary"` (float32
+            of shape `(batch, 1)`), or None (images only).
+        class_names: with inferred labels, the subfolders to use, in label order.
+        color_mode: `"grayscale"`, `"rgb"` or `"rgba"`.
+        batch_size: images per batch; None yields single images.
+        image_size: `(height, width)` every image is resized to.
+        shuffle: shuffle the files (and reshuffle each epoch); otherwise sorted order.
+        seed: seed of the shuffle and of the validation split.
+        validation_split: fraction of the files kept for validation.
+        subset: `"training"`, `"validation"`, or `"both"` (returns both datasets).
+        interpolation: `"bilinear"`, `"nearest"`, `"bicubic"` or `"area"` (torch's
+            kernels; torch's bicubic uses a = -0.75 where TensorFlow's uses -0.5).
+        follow_links: follow symbolic links to subfolders.
+        crop_to_aspect_ratio: crop the largest centred window of the target aspect ratio
+            before resizing, instead of distorting the image.
+        pad_to_aspect_ratio: pad with zeros to the target aspect ratio before resizing.
+        data_format: `"channels_last"` (batches `(batch, height, width, channels)`) or
+            `"channels_first"`.
+        verbose: print how many files were found.
+
+    Returns:
+        A `DirectoryDataset` yielding `(images, labels)` float32 / label tensors, or two of
+        them with `subset="both"`.
+    """
+    if color_mode not in _CHANNELS:
+        raise ValueError(f"`color_mode` must be one of {sorted(_CHANNELS)}. "
+                         f"Received: color_mode={color_mode!r}")
+    if interpolation not in _INTERPOLATIONS:
+        raise ValueError(f"`interpolation` must be one of {sorted(_INTERPOLATIONS)}. "
+                         f"Received: interpolation={interpolation!r}")
+    if crop_to_aspect_ratio and pad_to_aspect_ratio:
+        raise ValueError("Only one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio` can be "
+                         "True.")
+    image_size = tuple(image_size)
+    if len(image_size) != 2 or not all(isinstance(s, int) and s > 0 for s in image_size):
+        raise ValueError("`image_size` must be (height, width) positive integers. "
+                         f"Received: image_size={image_size!r}")
+    data_format = standardize_data_format(data_format)
+    dd.check_split_arguments(validation_split, subset, shuffle, seed)
+    paths, labels, names = dd.index_directory(directory, labels, ALLOWED_FORMATS, class_names,
+                                              shuffle, seed, follow_links, verbose)
+    dd.check_label_mode(label_mode, labels, names)
+    if not paths:
+        raise ValueError(f"No images found in {directory!r}. Allowed formats: "
+                         f"{ALLOWED_FORMATS}")
+
+    def load(path):
+        return load_image(path, image_size, color_mode, interpolation, crop_to_aspect_ratio,
+                          pad_to_aspect_ratio, data_format)
+
+    def make(subset_name):
+        part_paths, part_labels = dd.split(paths, labels, validation_split, subset_name,
+                                           verbose)
+        return dd.DirectoryDataset(part_paths, part_labels, load, torch.stack, batch_size,
+                                   shuffle, seed, label_mode, names)
+
+    if subset == "both":
+        return make("training"), make("validation")
+    return make(subset)
+
+
+def load_image(path, image_size, color_mode="rgb", interpolation="bilinear",
+               crop_to_aspect_ratio=False, pad_to_aspect_ratio=False,
+               data_format="channels_last"):
+    """One image file as a float32 tensor of `image_size`, values 0-255."""
+    try:
+        from PIL import Image
+    except ImportError as e:
+        raise ImportError("Reading images needs Pillow: `pip install pillow`.") from e
+    mode, _ = _CHANNELS[color_mode]
+    with Image.open(path) as img:
+        array = np.asarray(img.convert(mode), dtype=np.float32)
+    image = torch.from_numpy(array.reshape(array.shape[0], array.shape[1], -1)).permute(2, 0, 1)
+    height, width = image_size
+    if crop_to_aspect_ratio:
+        image = _crop_to_ratio(image, height, width)
+    elif pad_to_aspect_ratio:
+        image = _pad_to_ratio(image, height, width)
+    if tuple(image.shape[1:]) != image_size:
+        image = F.interpolate(image[None], size=image_size, mode=_INTERPOLATIONS[interpolation],
+                              **({} if interpolation in ("nearest", "area")
+                                 else {"align_corners": False}))[0]
+    return image if data_format == "channels_first" else image.permute(1, 2, 0).contiguous()
+
+
+def _crop_to_ratio(image, height, width):
+    h, w = image.shape[1:]
+    crop_h, crop_w = min(h, w * height // width), min(w, h * width // height)
+    top, left = (h - crop_h) // 2, (w - crop_w) // 2
+    return image[:, top:top + crop_h, left:left + crop_w]
+
+
+def _pad_to_ratio(image, height, width):
+    h, w = image.shape[1:]
+    pad_h, pad_w = max(h, w * height // width), max(w, h * width // height)
+    top, left = (pad_h - h) // 2, (pad_w - w) // 2
+    return F.pad(image, (left, pad_w - w - left, top, pad_h - h - top))

@@ -1,0 +1,159 @@
+"""`image_dataset_from_directory` / `text_dataset_from_directory` against Keras's indexing,
+PIL's decoding and Keras's resize, and through `fit` / `predict`."""
+
+import numpy as np
+import pytest
+import torch
+
+import cornu as keras
+from cornu.utils import image_dataset_from_directory, text_dataset_from_directory
+
+PIL = pytest.importorskip("PIL.Image")
+
+SIZES = {"cats": [(8, 8), (8, 8), (6, 10)], "dogs": [(8, 8), (5, 7), (8, 8), (12, 9)],
+         "owls": [(8, 8), (8, 8)]}
+
+
+@pytest.fixture(scope="module")
+def image_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("images")
+    rng = np.random.default_rng(0)
+    for cls, sizes in SIZES.items():
+        (root / cls).mkdir()
+        for i, (h, w) in enumerate(sizes):
+            mode = "RGBA" if i == 1 else "RGB"
+            pixels = rng.integers(0, 256, (h, w, len(mode)), dtype=np.uint8)
+            PIL.fromarray(pixels, mode).save(root / cls / f"img_{i}.png")
+        (root / cls / "notes.txt").write_text("not an image")
+    return root
+
+
+@pytest.fixture(scope="module")
+def text_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("texts")
+    for cls, count in (("neg", 5), ("pos", 3)):
+        (root / cls).mkdir()
+        for i in range(count):
+            (root / cls / f"{i}.txt").write_text(f"{cls} review number {i} " * (i + 1))
+    return root
+
+
+def _keras_index(directory, shuffle, seed):
+    from keras.src.utils import dataset_utils
+    return dataset_utils.index_directory(str(directory), "inferred",
+                                         formats=(".bmp", ".gif", ".jpeg", ".jpg", ".png"),
+                                         shuffle=shuffle, seed=seed)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_files_labels_and_split_follow_keras(image_dir, shuffle, capsys):
+    pytest.importorskip("keras")
+    from keras.src.utils import dataset_utils
+    paths, labels, names = _keras_index(image_dir, shuffle, seed=7)
+    train, val = image_dataset_from_directory(image_dir, image_size=(8, 8), shuffle=shuffle,
+                                              seed=7, validation_split=0.25, subset="both")
+    assert "Found 9 files belonging to 3 classes." in capsys.readouterr().out
+    assert train.class_names == names == ["cats", "dogs", "owls"]
+    expected_train, _ = dataset_utils.get_training_or_validation_split(
+        paths, labels, 0.25, "training")
+    expected_val, _ = dataset_utils.get_training_or_validation_split(
+        paths, labels, 0.25, "validation")
+    assert train.file_paths == list(expected_train)
+    assert val.file_paths == list(expected_val)
+    assert not set(train.file_paths) & set(val.file_paths)
+
+
+def test_pixels_are_pil_decodes_and_resizes_match_keras(image_dir):
+    keras_ref = pytest.importorskip("keras")
+    from keras.src.utils import image_utils
+    ds = image_dataset_from_directory(image_dir, image_size=(8, 8), shuffle=False, batch_size=4)
+    images, labels = next(iter(ds))
+    assert images.shape == (4, 8, 8, 3) and images.dtype == torch.float32
+    assert labels.dtype == torch.int32 and labels.tolist() == [0, 0, 0, 1]
+    for image, path in zip(images.numpy(), ds.file_paths):
+        with PIL.open(path) as img:
+            raw = np.asarray(img.convert("RGB"), dtype=np.float32)
+        if raw.shape[:2] == (8, 8):
+            np.testing.assert_array_equal(image, raw)
+        else:
+            expected = keras_ref.ops.convert_to_numpy(keras_ref.ops.image.resize(
+                raw, (8, 8), interpolation="bilinear", antialias=False))
+            np.testing.assert_allclose(image, expected, rtol=1e-5, atol=1e-3)
+    cropped = image_dataset_from_directory(image_dir, image_size=(4, 6), shuffle=False,
+                                           crop_to_aspect_ratio=True, batch_size=None,
+                                           label_mode=None, verbose=False)
+    for image, path in zip(cropped, cropped.file_paths):
+        with PIL.open(path) as img:
+            raw = np.asarray(img.convert("RGB"), dtype=np.float32)
+        expected = keras_ref.ops.convert_to_numpy(image_utils.smart_resize(raw, (4, 6)))
+        np.testing.assert_allclose(image.numpy(), expected, rtol=1e-5, atol=1e-3)
+
+
+def test_label_modes_color_modes_and_layouts(image_dir):
+    ds = image_dataset_from_directory(image_dir, image_size=(5, 5), label_mode="categorical",
+                                      color_mode="grayscale", shuffle=False, batch_size=9,
+                                      data_format="channels_first", verbose=False)
+    images, labels = next(iter(ds))
+    assert images.shape == (9, 1, 5, 5)
+    assert labels.dtype == torch.float32
+    np.testing.assert_array_equal(labels.numpy().argmax(-1), [0, 0, 0, 1, 1, 1, 1, 2, 2])
+    binary = image_dataset_from_directory(image_dir, image_size=(5, 5), label_mode="binary",
+                                          class_names=["dogs", "cats"], color_mode="rgba",
+                                          shuffle=False, verbose=False)
+    images, labels = next(iter(binary))
+    assert images.shape == (7, 5, 5, 4) and labels.shape == (7, 1)
+    # The given class order is kept: dogs' files first, with label 0; cats' get label 1.
+    assert labels[:, 0].tolist() == [0.0] * 4 + [1.0] * 3
+    assert "dogs" in binary.file_paths[0] and "cats" in binary.file_paths[-1]
+    with pytest.raises(ValueError, match="exactly 2 classes"):
+        image_dataset_from_directory(image_dir, label_mode="binary", verbose=False)
+
+
+def test_bad_arguments_raise_clear_errors(image_dir, tmp_path):
+    with pytest.raises(ValueError, match="seed"):
+        image_dataset_from_directory(image_dir, validation_split=0.2, subset="training")
+    with pytest.raises(ValueError, match="color_mode"):
+        image_dataset_from_directory(image_dir, color_mode="cmyk")
+    with pytest.raises(ValueError, match="class_names"):
+        image_dataset_from_directory(image_dir, class_names=["cats", "horses"])
+    with pytest.raises(ValueError, match="existing folder"):
+        image_dataset_from_directory(tmp_path / "missing")
+    with pytest.raises(ValueError, match="No images"):
+        image_dataset_from_directory(tmp_path, labels=None, label_mode=None, verbose=False)
+
+
+def test_fit_and_predict_accept_the_datasets(image_dir):
+    keras.utils.set_random_seed(0)
+    train = image_dataset_from_directory(image_dir, image_size=(8, 8), batch_size=4, seed=1,
+                                         verbose=False)
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Rescaling(1 / 255)
+                              if hasattr(keras.layers, "Rescaling") else keras.layers.Identity(),
+                              keras.layers.Conv2D(4, 3, activation="relu"),
+                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3)])
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    history = model.fit(train, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2 and len(train) == 3
+    unlabeled = image_dataset_from_directory(image_dir, labels=None, label_mode=None,
+                                             image_size=(8, 8), shuffle=False, verbose=False)
+    assert model.predict(unlabeled, verbose=0).shape == (9, 3)
+
+
+def test_text_dataset(text_dir, capsys):
+    ds = text_dataset_from_directory(text_dir, batch_size=3, shuffle=False, max_length=20)
+    assert "Found 8 files belonging to 2 classes." in capsys.readouterr().out
+    batches = list(ds)
+    assert len(batches) == len(ds) == 3
+    texts, labels = batches[0]
+    assert texts.tolist() == [(f"neg review number {i} " * (i + 1))[:20] for i in range(3)]
+    assert labels.tolist() == [0, 0, 0] and batches[-1][1].tolist() == [1, 1]
+    train, val = text_dataset_from_directory(text_dir, seed=3, validation_split=0.25,
+                                             subset="both", label_mode="categorical",
+                                             verbose=False)
+    assert len(train.file_paths) == 6 and len(val.file_paths) == 2
+    assert next(iter(val))[1].shape == (2, 2)
+    pytest.importorskip("keras")
+    from keras.src.utils import dataset_utils
+    paths, _, _ = dataset_utils.index_directory(str(text_dir), "inferred", formats=(".txt",),
+                                                shuffle=True, seed=3)
+    assert train.file_paths + val.file_paths == list(paths)
