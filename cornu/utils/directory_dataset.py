@@ -5,6 +5,7 @@ each, a seeded global shuffle, the validation split taken from the end), then se
 batches by `DirectoryDataset`, an iterable that `fit`, `evaluate` and `predict` accept.
 """
 
+import copy
 import os
 
 import numpy as np
@@ -85,27 +86,80 @@ def check_split_arguments(validation_split, subset, shuffle, seed):
                          "training and validation subsets do not overlap.")
 
 
+def check_label_arguments(labels, label_mode, class_names):
+    """Keras's checks on `labels`, `label_mode` and `class_names`.
+
+    Returns:
+        `(labels, label_mode)`: both None when either is None (a dataset of inputs only,
+        as Keras gives for `labels=None` whatever the `label_mode`).
+    """
+    if not (labels is None or (isinstance(labels, str) and labels == "inferred")):
+        if not isinstance(labels, (list, tuple, np.ndarray)):
+            raise ValueError(
+                '`labels` must be "inferred", None, or a list of integer labels, one per file '
+                f"in sorted order. Received: labels={labels!r}")
+        if class_names:
+            raise ValueError("`class_names` can only be given with `labels='inferred'`. "
+                             f"Received: labels={labels!r}, class_names={class_names!r}")
+    if label_mode not in LABEL_MODES:
+        raise ValueError(f"`label_mode` must be one of {LABEL_MODES}. "
+                         f"Received: label_mode={label_mode!r}")
+    if labels is None or label_mode is None:
+        return None, None
+    return labels, label_mode
+
+
 def split(paths, labels, validation_split, subset, verbose=True):
     """The training or validation part: the validation files are the last ones."""
     if not validation_split:
         return paths, labels
     count = int(validation_split * len(paths))
+    if count == 0:
+        raise ValueError(
+            f"`validation_split={validation_split}` of {len(paths)} files leaves no file for "
+            "validation; use a larger split or more files.")
     part = slice(None, -count) if subset == "training" else slice(-count, None)
     if verbose:
         print(f"Using {len(paths[part])} files for {subset}.")
     return paths[part], None if labels is None else labels[part]
 
 
-def check_label_mode(label_mode, labels, class_names):
-    if label_mode not in LABEL_MODES:
-        raise ValueError(f"`label_mode` must be one of {LABEL_MODES}. "
-                         f"Received: label_mode={label_mode!r}")
-    if labels is None and label_mode is not None:
-        raise ValueError("With `labels=None`, `label_mode` must be None. "
-                         f"Received: label_mode={label_mode!r}")
-    if label_mode == "binary" and class_names is not None and len(class_names) != 2:
+def from_directory(directory, formats, kind, load, collate, labels, label_mode, class_names,
+                   batch_size, shuffle, seed, validation_split, subset, follow_links, verbose):
+    """Indexes `directory` and makes one `DirectoryDataset`, or two for `subset="both"`.
+
+    `kind` names the files in errors ("images", "text files"), `load` reads one file and
+    `collate` stacks a batch of them.
+
+    As in Keras, the validation dataset of `subset="both"` is not shuffled.
+    """
+    check_split_arguments(validation_split, subset, shuffle, seed)
+    labels, label_mode = check_label_arguments(labels, label_mode, class_names)
+    if seed is None:
+        seed = np.random.randint(1e6)
+    paths, labels, names = index_directory(directory, labels, formats, class_names, shuffle,
+                                           seed, follow_links, verbose)
+    if label_mode == "binary" and len(names) != 2:
         raise ValueError('`label_mode="binary"` needs exactly 2 classes. Received: '
-                         f"{len(class_names)} classes: {class_names}")
+                         f"{len(names)} classes: {names}")
+    if label_mode == "categorical" and len(labels) and not (
+            0 <= labels.min() and labels.max() < len(names)):
+        raise ValueError(
+            f'With `label_mode="categorical"`, the {len(names)} distinct `labels` must be '
+            f"0 to {len(names) - 1}. Received labels: {names}")
+
+    def make(part, part_shuffle):
+        part_paths, part_labels = split(paths, labels, validation_split, part, verbose)
+        if not part_paths:
+            which = "" if part is None else f"{part} "
+            raise ValueError(f"No {which}{kind} found in {str(directory)!r}. Allowed formats: "
+                             f"{formats}")
+        return DirectoryDataset(part_paths, part_labels, load, collate, batch_size,
+                                part_shuffle, seed, label_mode, names)
+
+    if subset == "both":
+        return make("training", shuffle), make("validation", False)
+    return make(subset, shuffle)
 
 
 def encode_labels(labels, label_mode, num_classes):
@@ -122,7 +176,8 @@ class DirectoryDataset:
     """Batches read from files: `(inputs, labels)`, or inputs alone when there are no labels.
 
     Iterating again starts a new epoch, reshuffled when `shuffle` is set. Keras's
-    `class_names` and `file_paths` attributes are there; `take(n)` gives the first n batches.
+    `class_names` and `file_paths` attributes are there; `take(n)` gives the first n batches
+    and `map(function)` a dataset of transformed batches, as with a `tf.data.Dataset`.
 
     Args:
         file_paths: the files, in order.
@@ -145,6 +200,7 @@ class DirectoryDataset:
         self._batch_size, self._shuffle, self._label_mode = batch_size, shuffle, label_mode
         self._rng = np.random.default_rng(seed)
         self._num_classes = len(class_names) if class_names else 0
+        self._functions = ()
 
     def __len__(self):
         if self._batch_size is None:
@@ -152,6 +208,12 @@ class DirectoryDataset:
         return -(-len(self.file_paths) // self._batch_size)
 
     def __iter__(self):
+        for batch in self._batches():
+            for function in self._functions:
+                batch = function(*batch) if isinstance(batch, tuple) else function(batch)
+            yield batch
+
+    def _batches(self):
         order = np.arange(len(self.file_paths))
         if self._shuffle:
             self._rng.shuffle(order)
@@ -173,6 +235,18 @@ class DirectoryDataset:
             if i >= count:
                 return
             yield batch
+
+    def map(self, function):
+        """A dataset yielding `function(inputs, labels)` (or `function(inputs)`) per batch.
+
+        Example: `train_ds.map(lambda x, y: (rescale(x), y))`. The function runs lazily as
+        batches are read.
+        """
+        if not callable(function):
+            raise TypeError(f"`map` expects a callable. Received: {function!r}")
+        mapped = copy.copy(self)
+        mapped._functions = self._functions + (function,)
+        return mapped
 
     def __repr__(self):
         return (f"<DirectoryDataset: {len(self.file_paths)} files, {len(self)} batches, "

@@ -52,38 +52,29 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     if color_mode not in _CHANNELS:
         raise ValueError(f"`color_mode` must be one of {sorted(_CHANNELS)}. "
                          f"Received: color_mode={color_mode!r}")
+    interpolation = interpolation.lower() if isinstance(interpolation, str) else interpolation
     if interpolation not in _INTERPOLATIONS:
         raise ValueError(f"`interpolation` must be one of {sorted(_INTERPOLATIONS)}. "
                          f"Received: interpolation={interpolation!r}")
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
         raise ValueError("Only one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio` can be "
                          "True.")
-    image_size = tuple(image_size)
-    if len(image_size) != 2 or not all(isinstance(s, int) and s > 0 for s in image_size):
+    if isinstance(image_size, int):
+        image_size = (image_size, image_size)
+    if (not isinstance(image_size, (list, tuple)) or len(image_size) != 2
+            or not all(isinstance(s, int) and s > 0 for s in image_size)):
         raise ValueError("`image_size` must be (height, width) positive integers. "
                          f"Received: image_size={image_size!r}")
+    image_size = tuple(image_size)
     data_format = standardize_data_format(data_format)
-    dd.check_split_arguments(validation_split, subset, shuffle, seed)
-    paths, labels, names = dd.index_directory(directory, labels, ALLOWED_FORMATS, class_names,
-                                              shuffle, seed, follow_links, verbose)
-    dd.check_label_mode(label_mode, labels, names)
-    if not paths:
-        raise ValueError(f"No images found in {directory!r}. Allowed formats: "
-                         f"{ALLOWED_FORMATS}")
 
     def load(path):
         return load_image(path, image_size, color_mode, interpolation, crop_to_aspect_ratio,
                           pad_to_aspect_ratio, data_format)
 
-    def make(subset_name):
-        part_paths, part_labels = dd.split(paths, labels, validation_split, subset_name,
-                                           verbose)
-        return dd.DirectoryDataset(part_paths, part_labels, load, torch.stack, batch_size,
-                                   shuffle, seed, label_mode, names)
-
-    if subset == "both":
-        return make("training"), make("validation")
-    return make(subset)
+    return dd.from_directory(directory, ALLOWED_FORMATS, "images", load, torch.stack, labels,
+                             label_mode, class_names, batch_size, shuffle, seed,
+                             validation_split, subset, follow_links, verbose)
 
 
 def load_image(path, image_size, color_mode="rgb", interpolation="bilinear",

@@ -32,10 +32,6 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
     if max_length is not None and (not isinstance(max_length, int) or max_length <= 0):
         raise ValueError("`max_length` must be a positive integer or None. "
                          f"Received: max_length={max_length!r}")
-    dd.check_split_arguments(validation_split, subset, shuffle, seed)
-    paths, labels, names = dd.index_directory(directory, labels, (".txt",), class_names,
-                                              shuffle, seed, follow_links, verbose)
-    dd.check_label_mode(label_mode, labels, names)
 
     def load(path):
         with open(path, encoding="utf-8", errors="replace") as f:
@@ -45,12 +41,6 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
     def collate(texts):
         return np.asarray(texts, dtype=object)
 
-    def make(subset_name):
-        part_paths, part_labels = dd.split(paths, labels, validation_split, subset_name,
-                                           verbose)
-        return dd.DirectoryDataset(part_paths, part_labels, load, collate, batch_size, shuffle,
-                                   seed, label_mode, names)
-
-    if subset == "both":
-        return make("training"), make("validation")
-    return make(subset)
+    return dd.from_directory(directory, (".txt",), "text files", load, collate, labels,
+                             label_mode, class_names, batch_size, shuffle, seed,
+                             validation_split, subset, follow_links, verbose)

@@ -157,3 +157,68 @@ def test_text_dataset(text_dir, capsys):
     paths, _, _ = dataset_utils.index_directory(str(text_dir), "inferred", formats=(".txt",),
                                                 shuffle=True, seed=3)
     assert train.file_paths + val.file_paths == list(paths)
+
+
+def test_keras_argument_forms(image_dir):
+    # labels=None gives images only whatever the label_mode, as in Keras.
+    unlabeled = image_dataset_from_directory(image_dir, labels=None, image_size=4,
+                                             shuffle=False, verbose=False)
+    batch = next(iter(unlabeled))
+    assert isinstance(batch, torch.Tensor) and batch.shape == (9, 4, 4, 3)
+    assert unlabeled.class_names is None
+    # Explicit labels follow the sorted file order; class names are the sorted labels.
+    explicit = [2, 0, 2, 1, 1, 0, 1, 2, 2]
+    ds = image_dataset_from_directory(image_dir, labels=explicit, label_mode="categorical",
+                                      image_size=(4, 4), shuffle=False, verbose=False)
+    assert ds.class_names == ["0", "1", "2"]
+    images, labels = next(iter(ds))
+    assert labels.shape == (9, 3)
+    np.testing.assert_array_equal(labels.numpy().argmax(-1), explicit)
+    with pytest.raises(ValueError, match="must be 0 to 1"):
+        image_dataset_from_directory(image_dir, labels=[5, 1] * 4 + [1],
+                                     label_mode="categorical", verbose=False)
+    with pytest.raises(ValueError, match="labels"):
+        image_dataset_from_directory(image_dir, labels="folders", verbose=False)
+    with pytest.raises(ValueError, match="class_names"):
+        image_dataset_from_directory(image_dir, labels=explicit, class_names=["a"],
+                                     verbose=False)
+    with pytest.raises(ValueError, match="leaves no file for validation"):
+        image_dataset_from_directory(image_dir, validation_split=0.1, subset="training",
+                                     seed=1, verbose=False)
+    upper = image_dataset_from_directory(image_dir, interpolation="NEAREST", image_size=(3, 3),
+                                         shuffle=False, verbose=False)
+    assert next(iter(upper))[0].shape == (9, 3, 3, 3)
+
+
+def test_validation_of_both_is_not_reshuffled_and_training_is(image_dir):
+    train, val = image_dataset_from_directory(image_dir, image_size=(4, 4), batch_size=1,
+                                              seed=5, validation_split=0.5, subset="both",
+                                              verbose=False)
+    val_order = [[labels.item() for _, labels in val] for _ in range(3)]
+    assert val_order[0] == val_order[1] == val_order[2]
+    firsts = {tuple(images.sum().item() for images, _ in train) for _ in range(6)}
+    assert len(firsts) > 1
+
+
+def test_map_transforms_batches_lazily(image_dir):
+    ds = image_dataset_from_directory(image_dir, image_size=(4, 4), batch_size=5,
+                                      shuffle=False, verbose=False)
+    scaled = ds.map(lambda x, y: (x / 255.0, y + 1))
+    (raw, labels), (mapped, mapped_labels) = next(iter(ds)), next(iter(scaled))
+    torch.testing.assert_close(mapped, raw / 255.0)
+    assert mapped_labels.tolist() == [label + 1 for label in labels.tolist()]
+    assert len(scaled) == len(ds) == 2 and scaled.class_names == ds.class_names
+    images_only = image_dataset_from_directory(image_dir, labels=None, image_size=(4, 4),
+                                               shuffle=False, verbose=False)
+    assert next(iter(images_only.map(lambda x: x[:, :2]))).shape == (9, 2, 4, 3)
+    with pytest.raises(TypeError, match="callable"):
+        ds.map("rescale")
+
+
+def test_text_dataset_without_labels(text_dir):
+    ds = text_dataset_from_directory(text_dir, labels=None, batch_size=None, shuffle=False,
+                                     verbose=False)
+    items = list(ds)
+    assert len(items) == 8 and items[0] == "neg review number 0 "
+    with pytest.raises(ValueError, match="No text files"):
+        text_dataset_from_directory(text_dir / "neg", verbose=False)
