@@ -24,7 +24,13 @@ EXAMPLES = {
     "transfer_learning": (["mnist", "fashion-mnist"], ["Frozen base unchanged by training: True",
                                                        "Fine-tuning everything: 6 trainable",
                                                        "Test accuracy:"]),
+    "image_folder_classifier": (["fashion-mnist"], ["Found 200 files belonging to 10 classes.",
+                                                    "A batch: images (32, 28, 28, 1) "
+                                                    "torch.float32, labels (32,) torch.int32",
+                                                    "Validation accuracy:"]),
 }
+# example -> modules it needs beyond cornu's own dependencies
+MODULES = {"image_folder_classifier": ["PIL"]}
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
@@ -33,6 +39,8 @@ def test_example_runs(name, tmp_path):
     missing = [d for d in datasets if not os.path.isdir(os.path.join(SHARED, d))]
     if missing and "CORNU_DATASETS_DIR" not in os.environ:
         pytest.skip(f"needs {', '.join(missing)} in ../shared/data or CORNU_DATASETS_DIR")
+    for module in MODULES.get(name, []):
+        pytest.importorskip(module)
     env = dict(os.environ, CORNU_EXAMPLE_SAMPLES="200", CORNU_EXAMPLE_EPOCHS="1",
                CORNU_HOME=str(tmp_path), CORNU_EXAMPLE_RANDOM_DATA="1", OMP_NUM_THREADS="1",
                MPLBACKEND="Agg")
