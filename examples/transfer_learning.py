@@ -34,7 +34,9 @@ def main():
         layers.Conv2D(32, 3, activation="relu"),
         layers.MaxPooling2D(),
         layers.Conv2D(64, 3, activation="relu"),
-        layers.GlobalAveragePooling2D(),
+        layers.MaxPooling2D(),
+        layers.Flatten(),
+        layers.Dense(64, activation="relu"),
     ], name="base")
     pretrain = keras.Sequential([base, layers.Dense(10)], name="pretrain")
     pretrain.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True),

@@ -22,7 +22,7 @@ EXAMPLES = {
     "custom_layer_and_subclassed_model": (["mnist"], ["Test accuracy:",
                                                       "same predictions: True"]),
     "transfer_learning": (["mnist", "fashion-mnist"], ["Frozen base unchanged by training: True",
-                                                       "Fine-tuning everything: 6 trainable",
+                                                       "Fine-tuning everything: 8 trainable",
                                                        "Test accuracy:"]),
     "image_folder_classifier": (["fashion-mnist"], ["Found 200 files belonging to 10 classes.",
                                                     "A batch: images (32, 28, 28, 1) "
