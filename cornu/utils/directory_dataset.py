@@ -7,6 +7,7 @@ batches by `DirectoryDataset`, an iterable that `fit`, `evaluate` and `predict` 
 
 import copy
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -218,16 +219,25 @@ class DirectoryDataset:
         if self._shuffle:
             self._rng.shuffle(order)
         size = self._batch_size or 1
-        for start in range(0, len(order), size):
-            index = order[start:start + size]
-            inputs = self._collate([self._load(self.file_paths[i]) for i in index])
-            if self._batch_size is None:
-                inputs = inputs[0]
-            if self._labels is None:
-                yield inputs
-                continue
-            labels = encode_labels(self._labels[index], self._label_mode, self._num_classes)
-            yield inputs, (labels if self._batch_size else labels[0])
+        indices = [order[start:start + size] for start in range(0, len(order), size)]
+        # Files are read by a few threads (decoding releases the GIL), one batch ahead.
+        with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
+            def submit(index):
+                return [pool.submit(self._load, self.file_paths[i]) for i in index]
+
+            pending = submit(indices[0]) if indices else None
+            for k, index in enumerate(indices):
+                loading, pending = pending, (
+                    submit(indices[k + 1]) if k + 1 < len(indices) else None)
+                inputs = self._collate([future.result() for future in loading])
+                if self._batch_size is None:
+                    inputs = inputs[0]
+                if self._labels is None:
+                    yield inputs
+                    continue
+                labels = encode_labels(self._labels[index], self._label_mode,
+                                       self._num_classes)
+                yield inputs, (labels if self._batch_size else labels[0])
 
     def take(self, count):
         """The first `count` batches."""

@@ -222,3 +222,12 @@ def test_text_dataset_without_labels(text_dir):
     assert len(items) == 8 and items[0] == "neg review number 0 "
     with pytest.raises(ValueError, match="No text files"):
         text_dataset_from_directory(text_dir / "neg", verbose=False)
+
+
+def test_an_unreadable_image_raises_naming_the_file(tmp_path):
+    (tmp_path / "a").mkdir()
+    PIL.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / "a" / "good.png")
+    (tmp_path / "a" / "broken.png").write_bytes(b"not a png")
+    ds = image_dataset_from_directory(tmp_path, image_size=(4, 4), shuffle=False, verbose=False)
+    with pytest.raises(Exception, match="broken.png"):
+        list(ds)
