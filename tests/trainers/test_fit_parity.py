@@ -53,8 +53,10 @@ def test_fit_ends_with_keras_weights(name, kwargs):
                    keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["acc"])
     h1 = ours.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
     h2 = theirs.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+    # atol: float32 rounding in adaptive updates (m / sqrt(v) with small v) reaches ~1e-6 per
+    # weight over 18 steps of size ~lr = 1e-2; any real difference would be of that step size.
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
     assert sorted(h1.history) == sorted(h2.history)
     for key in h2.history:
         np.testing.assert_allclose(h1.history[key], h2.history[key], rtol=1e-4, atol=1e-6)
