@@ -112,4 +112,5 @@ def _pad_to_ratio(image, height, width):
     h, w = image.shape[1:]
     pad_h, pad_w = max(h, w * height // width), max(w, h * width // height)
     top, left = (pad_h - h) // 2, (pad_w - w) // 2
-    return F.pad(image, (left, pad_w - w - left, top, pad_h - h - top))
+    # The same margin on both sides, as Keras pads (an odd leftover pixel is dropped).
+    return F.pad(image, (left, left, top, top))

@@ -231,3 +231,16 @@ def test_an_unreadable_image_raises_naming_the_file(tmp_path):
     ds = image_dataset_from_directory(tmp_path, image_size=(4, 4), shuffle=False, verbose=False)
     with pytest.raises(Exception, match="broken.png"):
         list(ds)
+
+
+def test_pad_to_aspect_ratio_matches_keras(image_dir):
+    keras_ref = pytest.importorskip("keras")
+    padded = image_dataset_from_directory(image_dir, image_size=(6, 4), shuffle=False,
+                                          pad_to_aspect_ratio=True, batch_size=None,
+                                          label_mode=None, verbose=False)
+    for image, path in zip(padded, padded.file_paths):
+        with PIL.open(path) as img:
+            raw = np.asarray(img.convert("RGB"), dtype=np.float32)
+        expected = keras_ref.ops.convert_to_numpy(keras_ref.ops.image.resize(
+            raw, (6, 4), interpolation="bilinear", pad_to_aspect_ratio=True, antialias=False))
+        np.testing.assert_allclose(image.numpy(), expected, rtol=1e-5, atol=1e-3)
