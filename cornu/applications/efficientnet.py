@@ -112,7 +112,7 @@ def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, fil
     return x
 
 
-def head(x, include_top, pooling, classes, classifier_activation, dropout_rate, **dense_kwargs):
+def head(x, include_top, pooling, classes, classifier_activation, dropout_rate):
     """Global pooling, dropout and the classifier, or the feature head."""
     if not include_top:
         return imagenet_utils.pooling_head(x, pooling, name="pool")
@@ -120,8 +120,7 @@ def head(x, include_top, pooling, classes, classifier_activation, dropout_rate, 
     if dropout_rate > 0:
         x = layers.Dropout(dropout_rate, name="top_dropout")(x)
     return layers.Dense(classes, activation=classifier_activation,
-                        kernel_initializer=DENSE_KERNEL_INITIALIZER, name="predictions",
-                        **dense_kwargs)(x)
+                        kernel_initializer=DENSE_KERNEL_INITIALIZER, name="predictions")(x)
 
 
 def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rate=0.2,
@@ -178,10 +177,7 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                       name=f"block{i + 1}{chr(j + 97)}_", **args)
             b += 1
 
-    x = layers.Conv2D(round_filters(1280), 1, padding="same", use_bias=False,
-                      kernel_initializer=CONV_KERNEL_INITIALIZER, name="top_conv")(x)
-    x = _bn("top_bn")(x)
-    x = layers.Activation(activation, name="top_activation")(x)
+    x = conv_bn(x, round_filters(1280), 1, "top", activation=activation)
     x = head(x, include_top, pooling, classes, classifier_activation, dropout_rate)
     model = Model(inputs, x, name=name)
     # Keras names the file after the model's name; the variant's name works for any name.
