@@ -9,7 +9,9 @@ from cornu.utils import directory_dataset as dd
 
 ALLOWED_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 _CHANNELS = {"grayscale": ("L", 1), "rgb": ("RGB", 3), "rgba": ("RGBA", 4)}
-_INTERPOLATIONS = {"bilinear": "bilinear", "nearest": "nearest", "bicubic": "bicubic",
+# Keras's names -> torch's modes (Keras's "nearest" samples pixel centres: torch's
+# "nearest-exact", as in Keras's torch backend and TensorFlow).
+_INTERPOLATIONS = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic",
                    "area": "area"}
 
 

@@ -244,3 +244,18 @@ def test_pad_to_aspect_ratio_matches_keras(image_dir):
         expected = keras_ref.ops.convert_to_numpy(keras_ref.ops.image.resize(
             raw, (6, 4), interpolation="bilinear", pad_to_aspect_ratio=True, antialias=False))
         np.testing.assert_allclose(image.numpy(), expected, rtol=1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest", "bicubic"])
+def test_interpolations_match_keras_resize(image_dir, interpolation):
+    keras_ref = pytest.importorskip("keras")
+    for size in [(5, 7), (11, 10)]:
+        ds = image_dataset_from_directory(image_dir, image_size=size, shuffle=False,
+                                          interpolation=interpolation, batch_size=None,
+                                          label_mode=None, verbose=False)
+        for image, path in zip(ds, ds.file_paths):
+            with PIL.open(path) as img:
+                raw = np.asarray(img.convert("RGB"), dtype=np.float32)
+            expected = keras_ref.ops.convert_to_numpy(keras_ref.ops.image.resize(
+                raw, size, interpolation=interpolation, antialias=False))
+            np.testing.assert_allclose(image.numpy(), expected, rtol=1e-5, atol=1e-3)
