@@ -8,7 +8,7 @@ N samples and `CORNU_EXAMPLE_EPOCHS=E` caps the epochs, so CI runs each example 
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "out")
+OUT = os.path.normpath(os.path.join(HERE, "..", "out"))
 
 
 def use_local_mirror():

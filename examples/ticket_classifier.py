@@ -39,6 +39,12 @@ def main():
     keras.utils.set_random_seed(4)
     model = build_model()
     model.summary()
+    try:
+        path = example_data.out_path("multi_input_and_output_model.png")
+        keras.utils.plot_model(model, path, show_shapes=True)
+        print(f"Wrote the model plot to {path}")
+    except (ImportError, OSError) as e:
+        print(f"Skipped the model plot: {e}")
     model.compile(
         optimizer=keras.optimizers.RMSprop(1e-3),
         loss={"priority": keras.losses.BinaryCrossentropy(from_logits=True),
