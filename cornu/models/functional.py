@@ -33,8 +33,8 @@ class Functional(Model):
     _keras_module = "keras.src.models.functional"
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
-        Layer.__init__(self, name=name or naming.auto_name("Functional"), trainable=trainable,
-                       **kwargs)
+        Layer.__init__(self, name=name or naming.auto_name(type(self).__name__),
+                       trainable=trainable, **kwargs)
         Trainer.__init__(self)
         self._input_structure = _standardize_structure(inputs, "inputs")
         self._output_structure = _standardize_structure(outputs, "outputs")

@@ -30,10 +30,17 @@ class Model(Trainer, Layer):
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
-        if args or "inputs" in kwargs or "outputs" in kwargs:
+        if _functional_arguments(args, kwargs):
+            # A subclass built from inputs and outputs (e.g. to override `train_step`) is a
+            # Functional model: as Keras does, Functional takes Model's place in its bases.
+            from cornu.models.functional import Functional
+            _inject_functional(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
+        if args:
             raise ValueError(
-                "A subclassed Model cannot be built from `inputs`/`outputs`; use "
-                "`keras.Model(inputs, outputs)` for a Functional model.")
+                "A subclassed Model takes no positional arguments other than `inputs` and "
+                f"`outputs`. Received: {args!r}")
         name = kwargs.pop("name", None) or naming.auto_name(type(self).__name__)
         Layer.__init__(self, name=name, **kwargs)
         Trainer.__init__(self)
@@ -150,3 +157,19 @@ def _shapes_to_keras_tensors(shape):
     if isinstance(shape, dict):
         return {k: _shapes_to_keras_tensors(v) for k, v in shape.items()}
     return [_shapes_to_keras_tensors(s) for s in shape]
+
+
+def _functional_arguments(args, kwargs):
+    """Whether `Model(...)` arguments are Keras's functional `(inputs, outputs)` form."""
+    return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs))
+
+
+def _inject_functional(cls, functional):
+    """Replaces `Model` by `Functional` among the bases of `cls` and of its ancestors."""
+    if cls is Model:
+        return functional
+    if cls is object or issubclass(cls, functional) or not issubclass(cls, Model):
+        return cls
+    cls.__bases__ = tuple(_inject_functional(base, functional) for base in cls.__bases__)
+    return cls
