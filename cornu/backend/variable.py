@@ -55,8 +55,12 @@ class Variable(torch.nn.Parameter):
 
     @property
     def value(self):
-        """The current value as a plain tensor (shares memory)."""
-        return self.detach()
+        """The underlying torch parameter (this object), as Keras's torch backend gives.
+
+        Its `.grad` holds the gradient after `loss.backward()`, which custom `train_step`s
+        written for Keras on PyTorch read (`[v.value.grad for v in trainable_weights]`).
+        """
+        return self
 
     def numpy(self):
         """Returns a copy of the value as a NumPy array."""
