@@ -30,6 +30,22 @@ class MeanTracker:
             self._total = self._total + value * weight
         self._count += weight
 
+    def update_state(self, values, sample_weight=None):
+        """Keras's metric form (`self.metrics` in a custom `train_step` include this tracker):
+        adds `values`, each weighted by `sample_weight` (default 1)."""
+        values = torch.as_tensor(values).detach().to(torch.float32)
+        if sample_weight is None:
+            self.update(values.mean(), values.numel())
+            return
+        weight = torch.as_tensor(sample_weight, dtype=torch.float32, device=values.device)
+        if weight.numel() == 1 and values.numel() == 1:
+            self.update(values.reshape(()), float(weight))
+            return
+        weight = torch.broadcast_to(weight, values.shape)
+        count = float(weight.sum())
+        if count:
+            self.update((values * weight).sum() / count, count)
+
     def result(self):
         if self._total is None:
             return torch.tensor(0.0)
