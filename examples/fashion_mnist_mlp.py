@@ -27,7 +27,8 @@ def main():
     example_data.use_local_mirror()
     (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
     n = example_data.samples()
-    x_train, y_train, x_test, y_test = x_train[:n] / 255.0, y_train[:n], x_test[:n] / 255.0, y_test[:n]
+    x_train, y_train = x_train[:n] / 255.0, y_train[:n]
+    x_test, y_test = x_test[:n] / 255.0, y_test[:n]
 
     model = keras.Sequential([
         keras.Input((28, 28)),
