@@ -24,6 +24,8 @@ EXAMPLES = {
     "transfer_learning": (["mnist", "fashion-mnist"], ["Frozen base unchanged by training: True",
                                                        "Fine-tuning everything: 8 trainable",
                                                        "Test accuracy:"]),
+    "custom_train_step": (["mnist"], ["Logged: accuracy, loss, val_accuracy, val_loss",
+                                      "test accuracy:"]),
     "image_folder_classifier": (["fashion-mnist"], ["Found 200 files belonging to 10 classes.",
                                                     "A batch: images (32, 28, 28, 1) "
                                                     "torch.float32, labels (32,) torch.int32",
