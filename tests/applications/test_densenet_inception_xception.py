@@ -5,14 +5,36 @@ builds. Weights: a Keras model's weights, saved in the layout of Keras's ImageNe
 by `weights=path` and give Keras's predictions.
 """
 
+import contextlib
+
 import numpy as np
 import pytest
+import torch
 
 import cornu
 from cornu.applications import densenet, inception_v3, xception
+from cornu.backend import config
 from test_vgg_resnet_mobilenet import _build_both, _images, _summary
 
 keras = pytest.importorskip("keras")
+
+
+@contextlib.contextmanager
+def on_meta():
+    """Builds cornu and Keras models on the meta device: structure only, no weight memory
+    and no initialization (the big EfficientNets and ConvNeXts build in a second)."""
+    previous = config._DEVICE
+    config.set_device("meta")
+    try:
+        with torch.device("meta"), keras.device("meta"):
+            yield
+    finally:
+        config.set_device(previous)
+
+
+def build_both_on_meta(fn, **kwargs):
+    with on_meta():
+        return _build_both(fn, **kwargs)
 
 # The loading tests below also check the structure of the models they build.
 STRUCTURES = [
@@ -27,7 +49,7 @@ STRUCTURES = [
 @pytest.mark.parametrize("fn, kwargs", STRUCTURES,
                          ids=[f"{fn}-{'-'.join(map(str, kw.values()))}" for fn, kw in STRUCTURES])
 def test_structure_matches_keras(fn, kwargs):
-    ours, theirs = _build_both(fn, **kwargs)
+    ours, theirs = build_both_on_meta(fn, **kwargs)
     assert ours.name == theirs.name
     assert _summary(ours) == _summary(theirs, keras_model=True)
 
