@@ -116,6 +116,8 @@ def _cornu_package_for(module):
                   "keras.src.models.sequential", "keras.src.engine.sequential",
                   "keras.models", "keras.src.models.model", "keras.src.engine.training"):
         return None  # searched among all packages by class name
+    if module.startswith("keras.src.applications."):  # e.g. ConvNeXt's LayerScale
+        return "cornu.applications." + module.rsplit(".", 1)[1]
     name = module.split(".", 1)[1] if module.startswith("keras.") else module
     if name.startswith("src."):
         name = name.split(".")[1]
