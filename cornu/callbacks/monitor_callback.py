@@ -83,7 +83,11 @@ class MonitorCallback(Callback):
             name = self.monitor.removeprefix("val_")
             if name == "loss":
                 self.monitor_op = _less
+            from cornu.trainers.compile_utils import CompileMetrics
+            metrics = []
             for metric in getattr(self.model, "metrics", None) or []:
+                metrics += metric.metrics if isinstance(metric, CompileMetrics) else [metric]
+            for metric in metrics:
                 if getattr(metric, "name", None) == name:
                     direction = metric_direction(metric)
                     if direction is not None:

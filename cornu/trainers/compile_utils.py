@@ -122,9 +122,12 @@ class CompileMetrics:
         output_names: the model's output names.
     """
 
-    def __init__(self, metrics, weighted_metrics, output_names):
+    name = "compile_metrics"
+
+    def __init__(self, metrics, weighted_metrics, output_names, compile_loss=None):
         self._metrics_spec, self._weighted_spec = metrics, weighted_metrics
         self.output_names = list(output_names)
+        self.compile_loss = compile_loss
         self.built = False
         self.entries = []  # (output index, metric, weighted, log name)
 
@@ -182,6 +185,8 @@ class CompileMetrics:
         return metrics_module.MeanMetricWrapper(metric, name=name)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        if not self.built:  # first reached from a custom `train_step` through `model.metrics`
+            self.build(y_true, y_pred, self.compile_loss)
         if not self.entries:
             return
         names = self.output_names
@@ -210,6 +215,10 @@ class CompileMetrics:
     def reset_state(self):
         for m in self.metrics:
             m.reset_state()
+
+    def result(self):
+        """Keras's metric form: a dict of the results by log name."""
+        return self.results()
 
     def results(self):
         out = {}

@@ -63,7 +63,8 @@ class Trainer:
         self.loss = loss
         output_names = self._output_names()
         self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
-        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names)
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names,
+                                               self._compile_loss)
         self._loss_tracker = MeanTracker("loss")
         self._output_loss_trackers = []
         self.run_eagerly = run_eagerly
@@ -83,11 +84,15 @@ class Trainer:
 
     @property
     def metrics(self):
-        """The loss tracker(s) followed by the compiled metrics."""
+        """The loss tracker(s), then the compiled metrics as one object, as in Keras.
+
+        The compiled metrics' `update_state(y, y_pred)` updates them all and `result()` is a
+        dict, which a custom `train_step` may return as is (its entries are logged).
+        """
         out = [self._loss_tracker] if self._loss_tracker is not None else []
         out += self._output_loss_trackers
         if self._compile_metrics is not None:
-            out += self._compile_metrics.metrics
+            out.append(self._compile_metrics)
         return out
 
     @property
@@ -226,7 +231,10 @@ class Trainer:
 
     def _logs(self, step_output=None):
         if isinstance(step_output, dict):
-            return dict(step_output)
+            out = {}
+            for key, value in step_output.items():  # nested dicts (compile_metrics) flattened
+                out.update(value if isinstance(value, dict) else {key: value})
+            return out
         out = {}
         for tracker in [self._loss_tracker] + self._output_loss_trackers:
             if tracker is not None and tracker.has_data:

@@ -1,7 +1,9 @@
 """Keras's "Customizing what happens in `fit()`" recipe for PyTorch, run on cornu and on Keras.
 
 A `Model` subclass built from `inputs` / `outputs` (a Functional subclass) overrides
-`train_step` / `test_step`; gradients are read from `v.value.grad` after `loss.backward()`.
+`train_step` / `test_step`; gradients are read from `v.value.grad` after `loss.backward()`;
+`self.metrics` holds the loss tracker and the compiled metrics (one object whose `result()`
+is a dict), or the model's own trackers.
 """
 
 import numpy as np
@@ -26,7 +28,9 @@ def _recipe(keras):
             for metric in self.metrics:
                 if metric.name == "loss":
                     metric.update_state(loss)
-            return {"loss": self.metrics[0].result()}
+                else:
+                    metric.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
 
     class TrackedModel(keras.Model):
         def __init__(self, *args, **kwargs):
@@ -106,7 +110,7 @@ def test_custom_train_step_matches_keras(which):
         else:
             reference_weights = model.get_weights()
         if which == 0:
-            model.compile(optimizer=module.optimizers.SGD(0.1), loss="mse")
+            model.compile(optimizer=module.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
         else:
             model.compile(optimizer=module.optimizers.SGD(0.1))
         history = model.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0)
@@ -114,7 +118,7 @@ def test_custom_train_step_matches_keras(which):
         if which == 1:
             evaluations.append(model.evaluate(x, y, verbose=0))
     ours, theirs = histories[1], histories[0]
-    assert sorted(ours) == sorted(theirs)
+    assert sorted(ours) == sorted(theirs) == ["loss", "mae"]
     for key in theirs:
         np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5, atol=1e-6)
     if evaluations:
