@@ -1,1 +1,4 @@
-"""preprocessing layers."""
+"""Preprocessing layers."""
+
+from cornu.layers.preprocessing.normalization import Normalization  # noqa: F401
+from cornu.layers.preprocessing.rescaling import Rescaling  # noqa: F401
