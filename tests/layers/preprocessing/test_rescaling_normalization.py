@@ -121,10 +121,15 @@ def test_channels_first_normalization_and_rescaling_in_functional_model():
     keras.config.set_image_data_format("channels_first")
     k.config.set_image_data_format("channels_first")
     try:
-        kwargs = dict(scale=[1 / 255, 2 / 255, 3 / 255], offset=[0.0, -1.0, 1.0])
+        kwargs = dict(scale=[1 / 255, 2 / 255, 3 / 255], offset=-1.0)
         ours_r, theirs_r = layers.Rescaling(**kwargs), k.layers.Rescaling(**kwargs)
         np.testing.assert_allclose(_np(ours_r(images)),
                                    k.ops.convert_to_numpy(theirs_r(images)), rtol=1e-6)
+        # A per-channel offset also goes over the channel axis (Keras broadcasts it over the
+        # last axis and fails here).
+        shifted = layers.Rescaling(scale=1.0, offset=[0.0, -1.0, 1.0])(images)
+        np.testing.assert_allclose(_np(shifted), images + np.array([0.0, -1.0, 1.0]
+                                                                   ).reshape(3, 1, 1))
     finally:
         keras.config.set_image_data_format("channels_last")
         k.config.set_image_data_format("channels_last")
@@ -158,3 +163,22 @@ def test_normalization_adapt_steps_and_tensor_input():
         layers.Normalization().adapt([])
     with pytest.raises(ValueError, match="`scale` must be a number"):
         layers.Rescaling("big")
+
+
+def test_keras_written_files_load(tmp_path):
+    k = _keras()
+    x = X.reshape(-1, 3)
+    norm = k.layers.Normalization()
+    norm.adapt(x)
+    theirs = k.Sequential([k.Input((3,)), k.layers.Rescaling(2.0), norm, k.layers.Dense(2)])
+    theirs.save(tmp_path / "k.keras")
+    theirs.save_weights(tmp_path / "k.weights.h5")
+    expected = theirs.predict(x, verbose=0)
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "k.keras").predict(
+        x, verbose=0), expected, rtol=1e-6)
+    ours_norm = layers.Normalization()
+    ours_norm.adapt(x * 3)
+    ours = keras.Sequential([keras.Input((3,)), layers.Rescaling(2.0), ours_norm,
+                             layers.Dense(2)])
+    ours.load_weights(tmp_path / "k.weights.h5")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=1e-6)
