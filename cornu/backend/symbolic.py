@@ -84,11 +84,23 @@ def _run(fn, args, kwargs, size):
     except (NotImplementedError, RuntimeError) as e:
         if isinstance(e, RuntimeError) and "meta" not in str(e):
             raise
-        # Data-dependent ops (`.item()`, ...) have no meta kernel: use small real tensors.
-        cpu_args, cpu_kwargs = to_meta((args, kwargs), size % 5 + 2, device="cpu")
+        # Data-dependent ops (`.item()`, ...) and ops mixing meta tensors with weights
+        # (`x + self.b`) have no meta path: use small real tensors, where the weights are.
+        real_args, real_kwargs = to_meta((args, kwargs), size % 5 + 2, device=_weights_device(fn))
         with torch.no_grad():
-            return fn(*tree.map_structure(_zeros_like, list(cpu_args)),
-                      **tree.map_structure(_zeros_like, cpu_kwargs))
+            return fn(*tree.map_structure(_zeros_like, list(real_args)),
+                      **tree.map_structure(_zeros_like, real_kwargs))
+
+
+def _weights_device(fn):
+    """The device of the weights of the layer whose method `fn` is (else the default one)."""
+    module = getattr(fn, "__self__", None)
+    if isinstance(module, torch.nn.Module):
+        for param in module.parameters():
+            if param.device.type != "meta":
+                return param.device
+    from cornu.backend.config import device
+    return device()
 
 
 def _zeros_like(x):

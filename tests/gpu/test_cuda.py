@@ -174,3 +174,46 @@ def test_saved_on_cuda_loads_on_cpu_with_the_same_predictions(tmp_path):
         assert all(w.device.type == "cpu" for w in restored.weights)
         np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0),
                                    rtol=1e-5, atol=1e-5)
+
+
+class _CustomDense(layers.Layer):
+    """USAGE.md's custom layer: `x @ w + b` (the bias add has no meta-tensor path)."""
+
+    def __init__(self, units=3, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal")
+        self.b = self.add_weight(shape=(self.units,), initializer="random_normal")
+
+    def call(self, inputs):
+        return keras.ops.matmul(inputs, self.w) + self.b
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def test_custom_layer_in_functional_and_reloaded_subclassed_models(tmp_path):
+    inputs = keras.Input((5,))
+    model = keras.Model(inputs, _CustomDense(3)(inputs))
+    assert model.output.shape == (None, 3) and model.weights[0].device.type == "cuda"
+
+    class Wrapper(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = _CustomDense(3)
+
+        def call(self, x):
+            return self.dense(x)
+
+    wrapper = Wrapper()
+    wrapper.build((None, 5))
+    x = np.ones((2, 5), "float32")
+    assert wrapper.predict(x, verbose=0).shape == (2, 3)
+    path = str(tmp_path / "wrapper.keras")
+    wrapper.save(path)
+    reloaded = keras.models.load_model(
+        path, custom_objects={"Wrapper": Wrapper, "_CustomDense": _CustomDense})
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), wrapper.predict(x, verbose=0),
+                               rtol=1e-6, atol=1e-6)
