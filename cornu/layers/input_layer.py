@@ -1,5 +1,7 @@
 """`InputLayer` and `Input()`: the entry points of a Functional graph."""
 
+import numpy as np
+
 from cornu.backend.config import floatx
 from cornu.backend.keras_tensor import KerasTensor
 from cornu.layers.layer import Layer
@@ -41,6 +43,11 @@ class InputLayer(Layer):
                 raise ValueError(f"InputLayer '{self.name}' needs a `shape` or a `batch_shape`.")
             shape = (shape,) if isinstance(shape, int) else tuple(shape)
             batch_shape = (batch_size,) + shape
+        if any(d is not None and (not isinstance(d, (int, np.integer)) or isinstance(d, bool)
+                                  or d < 0) for d in batch_shape):
+            raise ValueError(f"InputLayer '{self.name}': every dimension of the input shape must "
+                             "be a non-negative integer or None. Received: batch_shape="
+                             f"{tuple(batch_shape)}")
         self._batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self._input_dtype = dtype_name(dtype or floatx())
         self.sparse = bool(sparse)

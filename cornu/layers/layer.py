@@ -420,7 +420,12 @@ class Layer(torch.nn.Module):
         return {k: _to_lists(v) for k, v in self._build_shapes.items()}
 
     def build_from_config(self, config):
-        if not config or self.built:
+        if not config:
+            return
+        if not isinstance(config, dict) or not all(_is_shape_structure(v) for v in config.values()):
+            raise ValueError(f"Layer '{self.name}': `build_config` must map argument names to "
+                             f"shapes (lists of non-negative ints or None). Received: {config!r}")
+        if self.built:
             return
         shapes = {k: _to_tuples(v) for k, v in config.items()}
         with _name_scope(self.name):
@@ -705,6 +710,20 @@ def _autocast(dtype, inputs):
     if torch.is_autocast_enabled(device_type):
         return contextlib.nullcontext()
     return torch.autocast(device_type, dtype=dtype)
+
+
+def _is_shape_structure(value):
+    """Whether `value` is a shape (ints >= 0 or None), None, or a list / dict of shapes."""
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return all(_is_shape_structure(v) for v in value.values())
+    if not isinstance(value, (list, tuple)):
+        return False
+    if all(d is None or (isinstance(d, int) and not isinstance(d, bool) and d >= 0)
+           for d in value):
+        return True
+    return all(isinstance(v, (list, tuple, dict)) and _is_shape_structure(v) for v in value)
 
 
 def _shape_structure(x):

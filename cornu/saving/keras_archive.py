@@ -147,6 +147,25 @@ def parse_config(data, filepath):
     return config
 
 
+_SIZE_KEYS = ("units", "filters", "dim", "shape", "size", "length", "heads", "tokens")
+_MAX_SIZE = 1 << 31
+
+
+def check_sizes(config, filepath):
+    """Rejects absurd sizes (e.g. `units=10**12`) before any layer allocates its weights."""
+    stack = [(None, config)]
+    while stack:
+        key, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.items())
+        elif isinstance(value, list):
+            stack.extend((key, v) for v in value)
+        elif isinstance(value, int) and not isinstance(value, bool) and isinstance(key, str) \
+                and key.endswith(_SIZE_KEYS) and abs(value) > _MAX_SIZE:
+            raise file_error(filepath, f"the configuration sets '{key}' to {value}, an absurd "
+                                       "size; refusing to allocate it.")
+
+
 def model_from_config(config, filepath, custom_objects=None, compile=True, safe_mode=True):
     """Creates (and compiles, if asked) the model described by a `config.json` dict."""
     from cornu.layers.layer import Layer
@@ -155,6 +174,7 @@ def model_from_config(config, filepath, custom_objects=None, compile=True, safe_
     config = dict(config)
     if not compile:
         config.pop("compile_config", None)
+    check_sizes(config, filepath)
     model = deserialize_keras_object(config, custom_objects, safe_mode=safe_mode)
     if not isinstance(model, Layer):
         raise file_error(filepath, f"config.json describes a {type(model).__name__}, not a "
