@@ -4,3 +4,5 @@ from cornu.layers.preprocessing.normalization import Normalization  # noqa: F401
 from cornu.layers.preprocessing.rescaling import Rescaling  # noqa: F401
 from cornu.layers.preprocessing.center_crop import CenterCrop  # noqa: F401
 from cornu.layers.preprocessing.resizing import Resizing  # noqa: F401
+from cornu.layers.preprocessing.category_encoding import CategoryEncoding  # noqa: F401
+from cornu.layers.preprocessing.discretization import Discretization  # noqa: F401
