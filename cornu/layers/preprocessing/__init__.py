@@ -6,3 +6,4 @@ from cornu.layers.preprocessing.center_crop import CenterCrop  # noqa: F401
 from cornu.layers.preprocessing.resizing import Resizing  # noqa: F401
 from cornu.layers.preprocessing.category_encoding import CategoryEncoding  # noqa: F401
 from cornu.layers.preprocessing.discretization import Discretization  # noqa: F401
+from cornu.layers.preprocessing.hashing import Hashing  # noqa: F401
