@@ -1,5 +1,10 @@
 """FarmHash `Fingerprint64` (farmhashna's 64-bit hash), the hash of TensorFlow's
-`tf.strings.to_hash_bucket_fast`, which Keras's `Hashing` layer uses."""
+`tf.strings.to_hash_bucket_fast`, which Keras's `Hashing` layer uses.
+
+Checked by hand against the `cityhash` package's `farmhash.Fingerprint64` (not a project
+dependency): equal for inputs of 0-16 and 33-64 bytes (every integer of up to 16
+characters); for 17-32 and over 64 bytes that package differs from this farmhashna code,
+and without TensorFlow here it is unverified which one TensorFlow matches."""
 
 import struct
 
