@@ -7,3 +7,6 @@ from cornu.layers.preprocessing.resizing import Resizing  # noqa: F401
 from cornu.layers.preprocessing.category_encoding import CategoryEncoding  # noqa: F401
 from cornu.layers.preprocessing.discretization import Discretization  # noqa: F401
 from cornu.layers.preprocessing.hashing import Hashing  # noqa: F401
+from cornu.layers.preprocessing.integer_lookup import IntegerLookup  # noqa: F401
+from cornu.layers.preprocessing.string_lookup import StringLookup  # noqa: F401
+from cornu.layers.preprocessing.text_vectorization import TextVectorization  # noqa: F401
