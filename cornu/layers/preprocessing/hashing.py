@@ -5,13 +5,14 @@ import torch
 
 from cornu.layers.layer import Layer
 from cornu.layers.preprocessing import encoding
-from cornu.layers.preprocessing.farmhash import fingerprint64
+from cornu.layers.preprocessing.hash_utils import hash_bins
 
 
 class Hashing(Layer):
     """Hashes each value into one of `num_bins` bins: `Fingerprint64(str(value)) % bins`,
     FarmHash's fingerprint of the value's text (floats are first truncated to integers),
-    as Keras's `tf.strings.to_hash_bucket_fast` does.
+    as Keras's `tf.strings.to_hash_bucket_fast` does; with a `salt`, SipHash-2-4 keyed by
+    the salt, as `tf.strings.to_hash_bucket_strong`.
 
     Inputs may be integer or float tensors / arrays, or NumPy arrays / lists of strings.
     With `mask_value`, bin 0 is reserved for that value and the others hash into
@@ -20,7 +21,8 @@ class Hashing(Layer):
     Args:
         num_bins: the number of bins, mask bin included.
         mask_value: a value hashed to bin 0, or None.
-        salt: not supported (Keras's salted SipHash path); must be None.
+        salt: None for FarmHash, or an int or a pair of ints keying SipHash64 (an int
+            `s` means `[s, s]`).
         output_mode: "int" (bin indices, int64 by default), "one_hot", "multi_hot" or
             "count".
         sparse: must be False (not supported with PyTorch).
@@ -43,12 +45,15 @@ class Hashing(Layer):
                              f"'int64'. Received: dtype={self.dtype_policy.name!r}")
         if sparse:
             raise ValueError(f"{name}: `sparse=True` is not supported with PyTorch.")
-        if salt is not None:
-            raise ValueError(f"{name}: `salt` (Keras's salted SipHash) is not supported; "
-                             f"use salt=None. Received: salt={salt!r}")
+        if isinstance(salt, int) and not isinstance(salt, bool):
+            salt = [salt, salt]
+        elif salt is not None and not (isinstance(salt, (tuple, list)) and len(salt) == 2
+                                       and all(isinstance(s, int) for s in salt)):
+            raise ValueError(f"{name}: `salt` must be None, an int or a pair of ints. "
+                             f"Received: salt={salt!r}")
         self.num_bins = num_bins
         self.mask_value = mask_value
-        self.salt = salt
+        self.salt = None if salt is None else list(salt)
         self.output_mode = output_mode
         self.sparse = sparse
 
@@ -59,6 +64,7 @@ class Hashing(Layer):
             array = np.asarray(inputs, dtype=object)
             if array.size and isinstance(array.flat[0], (str, bytes)):
                 return self._encode(torch.as_tensor(self._hash(array)))
+            inputs = np.asarray(inputs)  # a list of numbers
         return super().__call__(inputs, *args, **kwargs)
 
     def _hash(self, values):
@@ -70,10 +76,7 @@ class Hashing(Layer):
             masked = values == self.mask_value
         if values.dtype.kind == "f":
             values = values.astype("int64")
-        unique, inverse = np.unique(values, return_inverse=True)
-        hashed = np.array([fingerprint64(_as_bytes(v)) % bins for v in unique.tolist()],
-                          dtype="int64")
-        out = hashed[inverse].reshape(values.shape)
+        out = hash_bins(values, bins, salt=self.salt)
         if masked is not None:
             out = np.where(masked, 0, out + 1)
         return out
@@ -95,9 +98,3 @@ class Hashing(Layer):
                        "mask_value": self.mask_value, "output_mode": self.output_mode,
                        "sparse": self.sparse})
         return config
-
-
-def _as_bytes(value):
-    if isinstance(value, bytes):
-        return value
-    return str(value).encode("utf-8")

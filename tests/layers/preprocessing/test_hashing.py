@@ -63,6 +63,6 @@ def test_hashing_errors():
     with pytest.raises(ValueError, match="`dtype` must be 'int32' or 'int64'"):
         layers.Hashing(3, dtype="float32")
     with pytest.raises(ValueError, match="`salt`"):
-        layers.Hashing(3, salt=7)
+        layers.Hashing(3, salt=[1, 2, 3])
     with pytest.raises(ValueError, match="`output_mode` must be one of"):
         layers.Hashing(3, output_mode="tf_idf")

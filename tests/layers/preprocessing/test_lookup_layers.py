@@ -1,4 +1,4 @@
-"""StringLookup, IntegerLookup and TextVectorization against Keras 3.
+"""StringLookup, IntegerLookup, TextVectorization and Hashing against Keras 3.
 
 Keras's versions of these layers need TensorFlow, which is not a test dependency: the cases
 in data/lookup_cases.py were run through Keras once (data/make_lookup_reference.py) and the
@@ -18,7 +18,7 @@ from cornu import layers
 
 DATA = pathlib.Path(__file__).parent / "data"
 sys.path.insert(0, str(DATA))
-from lookup_cases import CASES, CORPUS, IDS, WORDS  # noqa: E402
+from lookup_cases import CASES, CORPUS, HASHING_CASES, IDS, WORDS  # noqa: E402
 
 REFERENCE = json.loads((DATA / "lookup_reference.json").read_text("utf-8"))
 
@@ -67,6 +67,22 @@ def test_config_round_trip_keeps_the_vocabulary(case):
         torch.testing.assert_close(a, b)
     else:
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("case", HASHING_CASES, ids=[c[0] for c in HASHING_CASES])
+def test_hashing_matches_keras(case):
+    case_id, kwargs, inputs = case
+    expected = REFERENCE["hashing"][case_id]
+    layer = layers.Hashing(**kwargs)
+    outputs = layer(inputs)
+    assert str(outputs.numpy().dtype) == expected["output_dtype"]
+    assert outputs.tolist() == expected["outputs"]
+    config = layer.get_config()
+    config.pop("name")
+    assert json.loads(json.dumps(config)) == expected["config"]
+    if not isinstance(np.asarray(inputs).flat[0], str):
+        tensor_out = layer(torch.as_tensor(np.asarray(inputs)))
+        assert tensor_out.tolist() == expected["outputs"]
 
 
 def test_adapt_from_dataloader_generator_and_batches():

@@ -76,3 +76,19 @@ CASES = [
     ("text_given_vocab", "TextVectorization",
      dict(vocabulary=["fox", "the", "dog"], output_mode="count"), None, TEXT_INPUTS),
 ]
+
+LONG = ["a string of exactly 24 b", "x" * 17, "y" * 70, "z" * 200]
+# Hashing cases: (id, constructor kwargs, inputs).
+HASHING_CASES = [
+    ("strings", dict(num_bins=3), [["A"], ["B"], ["C"], ["D"], ["E"]]),
+    ("long_strings", dict(num_bins=1000), [LONG]),
+    ("mask", dict(num_bins=3, mask_value=""), [["A"], ["B"], [""], ["C"], ["D"]]),
+    ("salt_pair", dict(num_bins=5, salt=[133, 137]), [["A", "B", "C", "D", "E"] + LONG]),
+    ("salt_int", dict(num_bins=3, salt=133), [["A"], ["B"], ["C"], ["D"], ["E"]]),
+    ("ints", dict(num_bins=10), [[1, 2, -3, 123456789], [0, 7, 42, -99999]]),
+    ("int_mask", dict(num_bins=7, mask_value=0), [[1, 0, 2, 0, 9]]),
+    ("floats", dict(num_bins=10), [[1.7, -2.2, 3.0, 12345.9]]),
+    ("one_hot", dict(num_bins=4, output_mode="one_hot"), [[1], [2], [3], [4]]),
+    ("multi_hot", dict(num_bins=5, output_mode="multi_hot"), [["A", "B", "A"], ["C", "D", "E"]]),
+    ("count", dict(num_bins=5, output_mode="count", salt=7), [[1, 2, 1, 1], [3, 3, 4, 5]]),
+]
