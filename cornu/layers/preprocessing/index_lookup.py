@@ -9,10 +9,7 @@ import torch
 
 from cornu.backend.keras_tensor import KerasTensor
 from cornu.layers.layer import Layer
-from cornu.layers.preprocessing import encoding_utils, hash_utils
-
-_INT64_MAX = np.iinfo(np.int64).max
-
+from cornu.layers.preprocessing import encoding, hash_utils
 
 def to_numpy(data, layer_name):
     """`data` (a tensor, array, list, string or number) as a NumPy array."""
@@ -98,8 +95,7 @@ class IndexLookup(Layer):
             raise ValueError(f"{who}: `oov_method` must be 'floormod' or 'farmhash'. "
                              f"Received: oov_method={oov_method!r}")
         output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
-        encoding_utils.check_output_mode(who, output_mode,
-                                         encoding_utils.OUTPUT_MODES + ("tf_idf",))
+        encoding.check_output_mode(who, output_mode, encoding.OUTPUT_MODES + ("tf_idf",))
         if invert and output_mode != "int":
             raise ValueError(f"{who}: `invert=True` needs `output_mode='int'`. "
                              f"Received: output_mode={output_mode!r}")
@@ -354,7 +350,7 @@ class IndexLookup(Layer):
                 indices[oov] = self._oov_indices(values[oov]) + self._oov_start_index()
         if self.mask_token is not None:
             masked = values == self.mask_token
-            indices[masked] = 0 if self.output_mode == "int" else _INT64_MAX
+            indices[masked] = 0 if self.output_mode == "int" else -1  # -1: dropped
         return indices
 
     def _invert(self, indices):
@@ -388,14 +384,13 @@ class IndexLookup(Layer):
                 "pad_to_max_tokens=False the vocabulary must be set before calling the layer; "
                 "pass `vocabulary` or call `adapt()`.")
         if self.output_mode == "tf_idf":
-            counts = encoding_utils.encode_categorical(indices, "count", self._depth(),
-                                                       torch.float32)
+            counts = encoding.encode(indices, "count", self._depth(), torch.float32)
             return counts * self.idf_weights.to(counts.device)
-        return encoding_utils.encode_categorical(indices, self.output_mode, self._depth())
+        return encoding.encode(indices, self.output_mode, self._depth(), torch.int64)
 
     def compute_output_shape(self, input_shape):
         mode = "count" if self.output_mode == "tf_idf" else self.output_mode
-        return encoding_utils.encoded_shape(input_shape, mode, self._depth())
+        return encoding.encoded_shape(input_shape, mode, self._depth())
 
     def compute_output_spec(self, inputs, *args, **kwargs):
         dtype = "float32" if self.output_mode == "tf_idf" else "int64"

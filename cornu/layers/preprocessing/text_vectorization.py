@@ -8,7 +8,7 @@ import torch
 
 from cornu.backend.keras_tensor import KerasTensor
 from cornu.layers.layer import Layer
-from cornu.layers.preprocessing import encoding_utils
+from cornu.layers.preprocessing.encoding import OUTPUT_MODES, check_output_mode, encode
 from cornu.layers.preprocessing.index_lookup import iter_adapt_batches, to_numpy
 from cornu.layers.preprocessing.string_lookup import StringLookup
 
@@ -75,8 +75,7 @@ class TextVectorization(Layer):
             raise ValueError(f"{who}: `split` must be 'whitespace', 'character', None or a "
                              f"callable. Received: split={split!r}")
         output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
-        encoding_utils.check_output_mode(who, output_mode,
-                                         encoding_utils.OUTPUT_MODES + ("tf_idf",))
+        check_output_mode(who, output_mode, OUTPUT_MODES + ("tf_idf",))
         if not (ngrams is None or (isinstance(ngrams, int) and not isinstance(ngrams, bool))
                 or (isinstance(ngrams, tuple) and all(isinstance(n, int) for n in ngrams))):
             raise ValueError(f"{who}: `ngrams` must be None, an int or a tuple of ints. "
@@ -234,7 +233,7 @@ class TextVectorization(Layer):
         if self._output_mode == "int":
             outputs = self._fit_length(indices)
         elif self._output_mode == "one_hot":
-            outputs = encoding_utils.encode_categorical(indices, "one_hot", lookup._depth())
+            outputs = encode(indices, "one_hot", lookup._depth(), torch.int64)
         else:
             outputs = lookup._encode(indices)
         return outputs[0] if scalar else outputs
