@@ -3,6 +3,7 @@
 import collections
 import math
 import os
+import warnings
 
 import numpy as np
 import torch
@@ -135,6 +136,14 @@ class IndexLookup(Layer):
         self._reset_counts()
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
+        elif frozen_size is not None and frozen_size > self._token_start_index():
+            warnings.warn(
+                f"{who} was configured with a learned vocabulary of {frozen_size} entries but "
+                "without the terms: Keras keeps them in the archive's assets/ folder, which "
+                "cornu's loader does not read. Call `adapt()` or `set_vocabulary()` (or "
+                "`load_assets(folder)` on the extracted assets) before using the layer.",
+                stacklevel=2)
+            self._frozen_vocab_size = None
         self.built = True
 
     # ------------------------------------------------------------------ vocabulary
@@ -407,6 +416,18 @@ class IndexLookup(Layer):
     def load_own_variables(self, store):
         if self.output_mode == "tf_idf" and "idf_weights" in store:
             self.idf_weights = torch.as_tensor(store["idf_weights"], dtype=torch.float32)
+
+    def load_assets(self, dir_path):
+        """Reads a vocabulary that Keras saved as `vocabulary.txt` in a model's assets."""
+        if self.input_vocabulary is not None:
+            return
+        with open(os.path.join(dir_path, "vocabulary.txt"), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        while lines and lines[-1] == "":
+            lines.pop()
+        idf = self.idf_weights.numpy()[:len(lines)] if self.output_mode == "tf_idf" else None
+        self._frozen_vocab_size = None
+        self.set_vocabulary(lines, idf_weights=idf)
 
     # ------------------------------------------------------------------ config
 

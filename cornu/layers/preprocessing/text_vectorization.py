@@ -269,6 +269,10 @@ class TextVectorization(Layer):
     def load_own_variables(self, store):
         self._lookup_layer.load_own_variables(store)
 
+    def load_assets(self, dir_path):
+        """Reads a vocabulary that Keras saved as `vocabulary.txt` in a model's assets."""
+        self._lookup_layer.load_assets(dir_path)
+
     def get_config(self):
         from cornu.saving.serialization_lib import serialize_keras_object
 

@@ -189,3 +189,19 @@ def test_text_vectorization_callables():
     layer.adapt(["a-b-a", "c-a"])
     assert layer.get_vocabulary() == ["", "[UNK]", "A", "C", "B"]
     assert layer(["b-a-x"]).tolist() == [[4, 2, 1]]
+
+
+@pytest.mark.parametrize("case_id", ["int_count_adapt", "string_adapt_mask_max", "text_tf_idf"])
+def test_keras_config_of_adapted_layer_warns_then_loads_keras_assets(case_id, tmp_path):
+    case = next(c for c in CASES if c[0] == case_id)
+    expected = REFERENCE[case_id]
+    with pytest.warns(UserWarning, match="assets"):
+        layer = getattr(layers, case[1]).from_config(dict(expected["config"]))
+    if case_id == "text_tf_idf":  # Keras keeps the IDF weights in the weights file
+        idf = _make(case)._lookup_layer.idf_weights.numpy()
+        layer.load_own_variables({"idf_weights": idf})
+    (tmp_path / "vocabulary.txt").write_text(
+        "\n".join(str(v) for v in expected["vocabulary"]), encoding="utf-8")
+    layer.load_assets(str(tmp_path))
+    assert layer.get_vocabulary() == expected["vocabulary"]
+    np.testing.assert_allclose(layer(case[4]).numpy(), expected["outputs"], rtol=1e-6)
