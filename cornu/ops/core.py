@@ -1,5 +1,7 @@
 """Array creation, conversion, shapes and indexing."""
 
+import builtins
+
 import numpy as np
 import torch
 
@@ -218,6 +220,10 @@ def pad(x, pad_width, mode="constant", constant_values=None):
 
 @symbolic_op
 def get_item(x, key):
+    # A key read back from a saved config is a list; as an index it means a tuple.
+    if isinstance(key, list) and any(isinstance(k, builtins.slice) or k is None or k is Ellipsis
+                                     for k in key):
+        key = tuple(key)
     return _t(x)[key]
 
 

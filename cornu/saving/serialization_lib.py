@@ -65,6 +65,11 @@ def serialize_keras_object(obj):
         return [serialize_keras_object(x) for x in obj]
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
+    if isinstance(obj, slice):
+        return {"class_name": "__slice__", "config": {
+            k: serialize_keras_object(getattr(obj, k)) for k in ("start", "stop", "step")}}
+    if obj is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
     if hasattr(obj, "tolist") and not hasattr(obj, "get_config"):  # numpy / torch values
         return obj.tolist()
     if isinstance(obj, types.FunctionType) and obj.__name__ == "<lambda>":
@@ -84,6 +89,8 @@ def serialize_keras_object(obj):
             "config": obj.__name__,
             "registered_name": object_registration.get_registered_name(obj),
         }
+    if hasattr(obj, "keras_serialization"):  # operations on symbolic tensors (OpLayer)
+        return obj.keras_serialization()
     if not hasattr(obj, "get_config"):
         raise TypeError(
             f"Cannot serialize {obj!r} of type {type(obj).__name__}: it has no `get_config()`."
@@ -191,6 +198,10 @@ def deserialize_keras_object(config, custom_objects=None, module_objects=None, s
         return _resolve_function_or_class(config, custom_objects, module_objects, kind)
     if class_name.startswith("__") and class_name.endswith("__"):
         return _deserialize_special(class_name, inner, custom_objects, safe_mode)
+    module = config.get("module")
+    if isinstance(module, str) and module.startswith("keras.src.ops."):
+        from cornu.layers.core.op_layer import OpLayer
+        return OpLayer.from_keras_operation(class_name, inner)
     cls = None
     if module_objects and class_name in module_objects:
         cls = module_objects[class_name]

@@ -40,3 +40,28 @@ def test_operations_are_summarized_and_saved(tmp_path):
     assert [l.name for l in restored.layers] == [l.name for l in model.layers]
     np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0),
                                rtol=1e-6)
+
+
+def test_operations_move_between_keras_and_cornu_files(tmp_path):
+    keras_ref = pytest.importorskip("keras")
+
+    def build(lib):
+        inputs = lib.Input((6,), name="features")
+        x = lib.layers.Dense(8, name="hidden")(inputs)
+        x = lib.layers.ReLU(6.0, name="relu6")(x + 3.0) * (1.0 / 6.0)
+        x = lib.ops.concatenate([x, lib.ops.mean(x, axis=-1, keepdims=True)], axis=-1)
+        x = lib.ops.relu(x[:, 1:])
+        return lib.Model(inputs, lib.layers.Dense(2, name="head")(x))
+
+    ours, theirs = build(keras), build(keras_ref)
+    ours.set_weights(theirs.get_weights())
+    x = np.random.default_rng(2).standard_normal((4, 6)).astype("float32")
+    ours.save(tmp_path / "cornu.keras")
+    theirs.save(tmp_path / "keras.keras")
+    in_keras = keras_ref.models.load_model(tmp_path / "cornu.keras")
+    in_cornu = keras.models.load_model(tmp_path / "keras.keras")
+    expected = theirs.predict(x, verbose=0)
+    np.testing.assert_allclose(keras_ref.ops.convert_to_numpy(in_keras(x)), expected, rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(in_cornu.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    assert [l.name for l in in_cornu.layers] == [l.name for l in theirs.layers]
