@@ -12,6 +12,7 @@ from cornu.backend.keras_tensor import KerasTensor
 from cornu.layers.layer import Layer
 from cornu.layers.preprocessing import encoding, hash_utils
 
+
 def to_numpy(data, layer_name):
     """`data` (a tensor, array, list, string or number) as a NumPy array."""
     if isinstance(data, torch.Tensor):
@@ -131,7 +132,7 @@ class IndexLookup(Layer):
         self._frozen_vocab_size = frozen_size
         self._tokens = []
         self._index = {}
-        self._device_tables = {}
+        self._sorted_keys = (np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64"))
         self.idf_weights = None
         self._reset_counts()
         if vocabulary is not None:
@@ -246,7 +247,10 @@ class IndexLookup(Layer):
         self._tokens = list(tokens)
         start = self._token_start_index()
         self._index = {t: i for i, t in enumerate(self._tokens, start)}
-        self._device_tables = {}
+        if self.vocabulary_dtype != "string":
+            keys = np.array(self._tokens, dtype="int64")
+            order = np.argsort(keys)
+            self._sorted_keys = (keys[order], order)
         self._frozen_vocab_size = size
 
     def _set_idf(self, weights, front, front_value):
@@ -330,11 +334,9 @@ class IndexLookup(Layer):
             unique, inverse = np.unique(values.reshape(-1).astype(str), return_inverse=True)
             found = np.array([self._index.get(t, -1) for t in unique.tolist()], dtype="int64")
             return found[inverse].reshape(values.shape)
-        keys = np.array(self._tokens, dtype="int64")
+        keys, order = self._sorted_keys
         if not len(keys):
             return np.full(values.shape, -1, dtype="int64")
-        order = np.argsort(keys)
-        keys = keys[order]
         pos = np.clip(np.searchsorted(keys, values), 0, len(keys) - 1)
         hit = keys[pos] == values
         return np.where(hit, order[pos] + self._token_start_index(), -1).astype("int64")
@@ -402,9 +404,11 @@ class IndexLookup(Layer):
         return encoding.encoded_shape(input_shape, mode, self._depth())
 
     def compute_output_spec(self, inputs, *args, **kwargs):
-        dtype = "float32" if self.output_mode == "tf_idf" else "int64"
         if self.invert and self.vocabulary_dtype == "string":
-            dtype = "string"
+            raise TypeError(f"{self._describe()}: an inverted StringLookup returns NumPy "
+                            "strings, which symbolic (Functional) models cannot carry; call "
+                            "it on data instead.")
+        dtype = "float32" if self.output_mode == "tf_idf" else "int64"
         return KerasTensor(self.compute_output_shape(inputs.shape), dtype)
 
     # ------------------------------------------------------------------ saving

@@ -1,7 +1,5 @@
 """`StringLookup`: strings to vocabulary indices (and back)."""
 
-import numpy as np
-
 from cornu.layers.preprocessing.index_lookup import IndexLookup
 
 

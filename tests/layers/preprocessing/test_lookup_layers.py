@@ -205,3 +205,17 @@ def test_keras_config_of_adapted_layer_warns_then_loads_keras_assets(case_id, tm
     layer.load_assets(str(tmp_path))
     assert layer.get_vocabulary() == expected["vocabulary"]
     np.testing.assert_allclose(layer(case[4]).numpy(), expected["outputs"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["int", "one_hot", "multi_hot", "count", "tf_idf"])
+def test_symbolic_shapes_and_dtypes_match_eager_outputs(mode):
+    kwargs = dict(idf_weights=[0.5, 1.0, 2.0]) if mode == "tf_idf" else {}
+    lookup = layers.IntegerLookup(vocabulary=[3, 7, 12], output_mode=mode, **kwargs)
+    data = np.array([[3], [5], [12]]) if mode == "one_hot" else np.array(IDS)
+    inputs = keras.Input(data.shape[1:], dtype="int64")
+    symbolic = lookup(inputs)
+    eager = lookup(data)
+    assert symbolic.shape[1:] == tuple(eager.shape[1:])
+    assert symbolic.dtype == str(eager.dtype).replace("torch.", "")
+    model = keras.Model(inputs, symbolic)
+    np.testing.assert_array_equal(model.predict(data, verbose=0), eager.numpy())
