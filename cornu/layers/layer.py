@@ -543,7 +543,8 @@ class Layer(torch.nn.Module):
                     if mask is not None:
                         x._keras_mask = mask
                 return x
-            if isinstance(x, (np.ndarray, np.generic)):
+            # String arrays stay NumPy: only text layers (TextVectorization, ...) take them.
+            if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind not in "USO":
                 t = torch.from_numpy(np.ascontiguousarray(x))
                 if t.is_floating_point() and dtype is not None:
                     t = t.to(dtype)

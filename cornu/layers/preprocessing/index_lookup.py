@@ -397,7 +397,9 @@ class IndexLookup(Layer):
         if self.output_mode == "tf_idf":
             counts = encoding.encode(indices, "count", self._depth(), torch.float32)
             return counts * self.idf_weights.to(counts.device)
-        return encoding.encode(indices, self.output_mode, self._depth(), torch.int64)
+        # Keras's eager TensorFlow path gives int64 here; its declared output spec (and
+        # what Dense and friends take without a cast) is float32.
+        return encoding.encode(indices, self.output_mode, self._depth(), torch.float32)
 
     def compute_output_shape(self, input_shape):
         mode = "count" if self.output_mode == "tf_idf" else self.output_mode
@@ -408,7 +410,7 @@ class IndexLookup(Layer):
             raise TypeError(f"{self._describe()}: an inverted StringLookup returns NumPy "
                             "strings, which symbolic (Functional) models cannot carry; call "
                             "it on data instead.")
-        dtype = "float32" if self.output_mode == "tf_idf" else "int64"
+        dtype = "int64" if self.output_mode == "int" else "float32"
         return KerasTensor(self.compute_output_shape(inputs.shape), dtype)
 
     # ------------------------------------------------------------------ saving

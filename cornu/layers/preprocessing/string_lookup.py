@@ -7,7 +7,7 @@ class StringLookup(IndexLookup):
     """Maps strings to integer indices through a vocabulary, given or learned by `adapt()`.
 
     Inputs are Python strings, (nested) lists of strings or NumPy string arrays; outputs are
-    int64 torch tensors (float32 for "tf_idf"). With `invert=True`, indices map back to a
+    int64 torch tensors of indices, or float32 vectors in the other output modes. With `invert=True`, indices map back to a
     NumPy array of strings.
 
     Args:

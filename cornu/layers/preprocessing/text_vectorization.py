@@ -32,8 +32,8 @@ class TextVectorization(Layer):
 
     Inputs are Python strings, lists of strings or NumPy string arrays of shape `(batch,)` or
     `(batch, 1)`; outputs are torch tensors: int64 indices of shape
-    `(batch, output_sequence_length)` for `output_mode="int"`, else `(batch, depth)` vectors
-    (int64, float32 for "tf_idf").
+    `(batch, output_sequence_length)` for `output_mode="int"`, else float32 `(batch, depth)`
+    vectors.
 
     Args:
         max_tokens: the largest vocabulary size, padding and OOV tokens included; None for
@@ -233,7 +233,7 @@ class TextVectorization(Layer):
         if self._output_mode == "int":
             outputs = self._fit_length(indices)
         elif self._output_mode == "one_hot":
-            outputs = encode(indices, "one_hot", lookup._depth(), torch.int64)
+            outputs = encode(indices, "one_hot", lookup._depth(), torch.float32)
         else:
             outputs = lookup._encode(indices)
         return outputs[0] if scalar else outputs
@@ -258,7 +258,7 @@ class TextVectorization(Layer):
         return self._lookup_layer.compute_output_shape(input_shape)
 
     def compute_output_spec(self, inputs, *args, **kwargs):
-        dtype = "float32" if self._output_mode == "tf_idf" else "int64"
+        dtype = "int64" if self._output_mode == "int" else "float32"
         return KerasTensor(self.compute_output_shape(inputs.shape), dtype)
 
     # ------------------------------------------------------------------ saving
