@@ -1,1 +1,4 @@
-"""attention layers."""
+"""Attention layers."""
+
+from cornu.layers.attention.attention import AdditiveAttention, Attention  # noqa: F401
+from cornu.layers.attention.multi_head_attention import MultiHeadAttention  # noqa: F401
