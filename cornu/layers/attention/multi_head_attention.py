@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from cornu import constraints, initializers, regularizers
+from cornu.backend.keras_tensor import KerasTensor
 from cornu.layers.activations.softmax import Softmax
 from cornu.layers.core.einsum_dense import EinsumDense
 from cornu.layers.layer import Layer
@@ -36,6 +37,11 @@ def attention_equations(rank, attn_axes):
     return dot, combine, len(product)
 
 
+def _large_negative(dtype):
+    """Keras's stand-in for -inf in masked softmax."""
+    return -65500.0 * 0.7 if dtype == torch.float16 else -3.38953e38 * 0.7
+
+
 def _fixed_shape(rank, last_dims):
     return [None] * (rank - len(last_dims)) + list(last_dims)
 
@@ -52,7 +58,8 @@ class MultiHeadAttention(Layer):
         output_shape: the output's last dims (default: the query's last dim).
         attention_axes: axes attention runs over (default: all but batch, heads, features).
         sliding_window: if set, each query position attends only to keys closer than this.
-        flash_attention: accepted for Keras compatibility; torch picks its fused kernel.
+        flash_attention: None or False: torch picks its fused kernel when it can. True:
+            as in Keras, dropout and `return_attention_scores` are refused.
         kernel_initializer, bias_initializer: initializers of the projections.
         kernel_regularizer, bias_regularizer, activity_regularizer: regularizers.
         kernel_constraint, bias_constraint: constraints of the projections.
@@ -77,6 +84,9 @@ class MultiHeadAttention(Layer):
                                            or sliding_window <= 0):
             raise ValueError("MultiHeadAttention: `sliding_window` must be None or a positive "
                              f"integer. Received: sliding_window={sliding_window!r}")
+        if flash_attention and dropout > 0.0:
+            raise ValueError("MultiHeadAttention: dropout is not supported when flash attention "
+                             f"is enabled. Received: dropout={dropout}, flash_attention=True")
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.supports_masking = True
         self.num_heads, self.key_dim = num_heads, key_dim
@@ -116,12 +126,34 @@ class MultiHeadAttention(Layer):
             kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint,
             dtype=self.dtype_policy)
 
-    def build(self, query_shape, value_shape, key_shape=None):
-        key_shape = value_shape if key_shape is None else key_shape
-        if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
-            raise ValueError(f"Layer '{self.name}' (MultiHeadAttention): all dimensions of "
-                             "`value` and `key` except the last must be equal. Received: "
-                             f"value_shape={tuple(value_shape)}, key_shape={tuple(key_shape)}")
+    def _check_shapes(self, query_shape, value_shape, key_shape):
+        where = f"Layer '{self.name}' (MultiHeadAttention)"
+        if value_shape is None:
+            raise ValueError(f"{where} must be called on `query` and `value` tensors: "
+                             "layer(query, value) or layer(query, value, key). "
+                             f"Received only query_shape={tuple(query_shape)}")
+        query_shape, value_shape = tuple(query_shape), tuple(value_shape)
+        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        if len(query_shape) < 3 or len(value_shape) != len(query_shape):
+            raise ValueError(f"{where}: `query` and `value` must have the same rank, at least 3 "
+                             f"(batch, positions..., features). Received: "
+                             f"query_shape={query_shape}, value_shape={value_shape}")
+        if value_shape[1:-1] != key_shape[1:-1]:
+            raise ValueError(f"{where}: all dimensions of `value` and `key` except the last must "
+                             f"be equal. Received: value_shape={value_shape}, "
+                             f"key_shape={key_shape}")
+        rank = len(query_shape)
+        for a in self._given_attention_axes or ():
+            if not isinstance(a, int) or not 1 <= (a + rank if a < 0 else a) <= rank - 2:
+                raise ValueError(f"{where}: `attention_axes` must name axes of the input "
+                                 f"between the batch and the feature axis (1 to "
+                                 f"{len(query_shape) - 2}). Received: "
+                                 f"attention_axes={self._given_attention_axes} for inputs of "
+                                 f"rank {len(query_shape)}")
+        return key_shape
+
+    def build(self, query_shape, value_shape=None, key_shape=None):
+        key_shape = self._check_shapes(query_shape, value_shape, key_shape)
         heads = [self.num_heads, self.key_dim]
         self.query_dense = self._projection(len(query_shape), 1, heads, "query")
         self.query_dense.build(query_shape)
@@ -155,71 +187,139 @@ class MultiHeadAttention(Layer):
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None,
              use_causal_mask=False):
-        device = query.device
-        value = torch.as_tensor(value, device=device)
-        key = value if key is None else torch.as_tensor(key, device=device)
-        # As in Keras, the query's mask is the one its tensor carries.
+        """Attends from `query` to `value` (keyed by `key`, default `value`).
+
+        Masks combine as in Keras: the query's own Keras mask (`[B, T, 1]`; an explicit
+        `query_mask` is ignored, as in Keras), `value_mask` / `key_mask` (default: the
+        tensors' Keras masks, `[B, 1, S]`), the causal and sliding-window masks and
+        `attention_mask` (`[B, T, S]`, True where attention is allowed).
+        """
+        if self.flash_attention and return_attention_scores:
+            raise ValueError(f"Layer '{self.name}' (MultiHeadAttention): returning attention "
+                             "scores is not supported when flash attention is enabled.")
         query_mask = getattr(query, "_keras_mask", None)
         if value_mask is None:
             value_mask = getattr(value, "_keras_mask", None)
-        if key_mask is None and key is not value:
+        if key_mask is None and key is not None:
             key_mask = getattr(key, "_keras_mask", None)
-        mask = self._attention_mask(query, value, query_mask, value_mask, key_mask,
-                                    attention_mask, use_causal_mask)
+        value = self._like(value, query)
+        key = value if key is None else self._like(key, query)
+        scores_shape = self._scores_shape(query.shape, key.shape)
+        causal_only = (use_causal_mask and self.sliding_window is None and attention_mask is None
+                       and query_mask is None and value_mask is None and key_mask is None)
+        mask = None if causal_only else self._attention_mask(
+            query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
+            scores_shape)
         gate = self.gate_dense(query) if self.use_gate else None
         q, k, v = self.query_dense(query), self.key_dense(key), self.value_dense(value)
-        output, scores = self._attend(q, k, v, mask, training, return_attention_scores)
+        output, scores = self._attend(q, k, v, mask, causal_only, training,
+                                      return_attention_scores)
         output = self.output_dense(output * gate if gate is not None else output)
         return (output, scores) if return_attention_scores else output
 
+    @staticmethod
+    def _like(x, query):
+        x = torch.as_tensor(x, device=query.device)
+        if x.is_floating_point() and x.dtype != query.dtype:
+            x = x.to(query.dtype)
+        return x
+
+    def _scores_shape(self, query_shape, key_shape):
+        """(batch dims, heads, query attention dims, key attention dims)."""
+        axes = self.attention_axes
+        batch = [query_shape[i] for i in range(len(query_shape) - 1) if i not in axes]
+        return tuple(batch + [self.num_heads] + [query_shape[a] for a in axes]
+                     + [key_shape[a] for a in axes])
+
+    def _expand(self, mask, scores_shape, what):
+        """Keras's broadcast of a mask over the heads axis, checked against the scores."""
+        mask = torch.as_tensor(mask).bool()
+        received = tuple(mask.shape)
+        for _ in range(len(scores_shape) - mask.dim()):
+            mask = mask.unsqueeze(-2 * len(self.attention_axes) - 1)
+        try:
+            fits = torch.broadcast_shapes(mask.shape, scores_shape) == torch.Size(scores_shape)
+        except RuntimeError:
+            fits = False
+        if not fits:
+            heads_axis = len(scores_shape) - 2 * len(self.attention_axes) - 1
+            expected = scores_shape[:heads_axis] + scores_shape[heads_axis + 1:]
+            raise ValueError(f"Layer '{self.name}' (MultiHeadAttention): {what} must broadcast "
+                             f"to (batch, query positions, key positions) = {tuple(expected)}. "
+                             f"Received shape {received}")
+        return mask
+
     def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask,
-                        use_causal_mask):
+                        use_causal_mask, scores_shape):
         """Keras's combination: query `[B, T, 1]`, value/key `[B, 1, S]`, causal, window, given."""
+        device = query.device
         masks = []
+        if attention_mask is not None:
+            masks.append(self._expand(attention_mask, scores_shape, "`attention_mask`"))
         if query_mask is not None:
-            masks.append(torch.as_tensor(query_mask, device=query.device).bool()[..., None])
-        for m in (value_mask, key_mask):
+            masks.append(self._expand(torch.as_tensor(query_mask).bool()[..., None],
+                                      scores_shape, "the query's mask"))
+        for m, what in ((value_mask, "`value_mask`"), (key_mask, "`key_mask`")):
             if m is not None:
-                masks.append(torch.as_tensor(m, device=query.device).bool()[..., None, :])
+                masks.append(self._expand(torch.as_tensor(m).bool()[..., None, :],
+                                          scores_shape, what))
         t, s = query.shape[1], value.shape[1]
         if use_causal_mask:
-            masks.append(torch.ones((t, s), dtype=torch.bool, device=query.device).tril()[None])
+            masks.append(self._expand(self._causal(t, s, device)[None], scores_shape,
+                                      "the causal mask"))
         if self.sliding_window is not None:
-            rows = torch.arange(t, device=query.device)[:, None]
-            cols = torch.arange(s, device=query.device)[None, :]
-            masks.append(((rows - cols).abs() < self.sliding_window)[None])
-        if attention_mask is not None:
-            masks.insert(0, torch.as_tensor(attention_mask, device=query.device).bool())
+            rows = torch.arange(t, device=device)[:, None]
+            cols = torch.arange(s, device=device)[None, :]
+            masks.append(self._expand(((rows - cols).abs() < self.sliding_window)[None],
+                                      scores_shape, "the sliding-window mask"))
         if not masks:
             return None
-        combined = masks[0]
+        combined = masks[0].to(device)
         for m in masks[1:]:
-            combined = combined & m
+            combined = combined & m.to(device)
         return combined
 
-    def _attend(self, q, k, v, mask, training, return_scores):
-        if mask is not None:  # [B, T, S] broadcast over the heads and non-attention axes
-            for _ in range(self._scores_rank - mask.dim()):
-                mask = mask.unsqueeze(-len(self.attention_axes) * 2 - 1)
-        if not (self.dropout > 0.0 or return_scores or q.dim() != 4):
-            # Fused kernel: (B, T, N, H) -> (B, N, T, H); a boolean mask becomes additive.
+    @staticmethod
+    def _causal(t, s, device):
+        return torch.ones((t, s), dtype=torch.bool, device=device).tril()
+
+    def _attend(self, q, k, v, mask, causal, training, return_scores):
+        dropping = bool(training) and self.dropout > 0.0
+        if not (return_scores or dropping) and self.attention_axes == (q.dim() - 3,):
+            # One attention axis, just before the heads: torch's fused kernel on
+            # (..., T, N, H) -> (..., N, T, H); a boolean mask becomes Keras's additive one.
             bias = None
             if mask is not None:
-                large_negative = -65500.0 * 0.7 if q.dtype == torch.float16 else -3.38953e38 * 0.7
                 bias = torch.zeros(mask.shape, dtype=q.dtype, device=q.device).masked_fill(
-                    ~mask, large_negative)
-            out = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2),
-                                                 v.transpose(1, 2), attn_mask=bias,
-                                                 scale=self._scale)
-            return out.transpose(1, 2), None
+                    ~mask, _large_negative(q.dtype))
+            out = F.scaled_dot_product_attention(
+                q.transpose(-3, -2), k.transpose(-3, -2), v.transpose(-3, -2), attn_mask=bias,
+                is_causal=causal, scale=self._scale)
+            return out.transpose(-3, -2), None
+        if causal:
+            mask = self._causal(q.shape[1], k.shape[1], q.device)
+            for _ in range(self._scores_rank - 2):
+                mask = mask.unsqueeze(0)
         scores = torch.einsum(self._dot_equation, k, q * self._scale)
         scores = self._softmax(scores, mask=mask)
-        probs = self._dropout_layer(scores, training=training) if self.dropout > 0 else scores
+        probs = self._dropout_layer(scores, training=training) if dropping else scores
         return torch.einsum(self._combine_equation, probs, v), scores
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        if value_shape is not None:
+            self._check_shapes(query_shape, value_shape, key_shape)
         last = self._output_shape or (query_shape[-1],)
         return tuple(query_shape[:-1]) + tuple(last)
+
+    def compute_output_spec(self, query, value, key=None, return_attention_scores=False,
+                            **kwargs):
+        key_shape = None if key is None else key.shape
+        output = KerasTensor(self.compute_output_shape(query.shape, value.shape, key_shape),
+                             dtype=self.compute_dtype)
+        if not return_attention_scores:
+            return output
+        scores = self._scores_shape(query.shape, value.shape if key is None else key.shape)
+        return output, KerasTensor(scores, dtype=self.compute_dtype)
 
     def get_config(self):
         return {
