@@ -2,6 +2,7 @@
 
 import torch
 
+from cornu.backend.keras_tensor import KerasTensor
 from cornu.layers.layer import Layer
 
 
@@ -30,15 +31,34 @@ class Attention(Layer):
 
     def _validate(self, inputs, mask=None):
         name = type(self).__name__
-        if not isinstance(inputs, (list, tuple)) or not 2 <= len(inputs) <= 3:
+        if (not isinstance(inputs, (list, tuple)) or not 2 <= len(inputs) <= 3
+                or any(x is None or isinstance(x, int) for x in inputs)):
             raise ValueError(f"{name} layer must be called on a list [query, value] or "
                              f"[query, value, key]. Received: inputs={inputs!r}")
         if mask is not None and (not isinstance(mask, (list, tuple)) or not 2 <= len(mask) <= 3):
             raise ValueError(f"{name} layer mask must be a list [query_mask, value_mask]. "
                              f"Received: mask={mask!r}")
 
+    def _check_shapes(self, shapes):
+        """Query and key share the feature size; key and value the number of positions."""
+        shapes = [tuple(s) for s in shapes]
+        query, value = shapes[0], shapes[1]
+        key = shapes[2] if len(shapes) > 2 else value
+        name = type(self).__name__
+        if any(len(s) < 2 for s in (query, value, key)):
+            raise ValueError(f"{name} layer '{self.name}': query, value and key need shapes "
+                             f"(batch, ..., positions, features). Received: {shapes}")
+        if None not in (query[-1], key[-1]) and query[-1] != key[-1]:
+            raise ValueError(f"{name} layer '{self.name}': query and key must have the same "
+                             f"last dimension. Received: query_shape={query}, key_shape={key}")
+        if None not in (value[-2], key[-2]) and value[-2] != key[-2]:
+            raise ValueError(f"{name} layer '{self.name}': value and key must have the same "
+                             f"number of positions (axis -2). Received: value_shape={value}, "
+                             f"key_shape={key}")
+
     def build(self, input_shape):
         self._validate(input_shape)
+        self._check_shapes(input_shape)
         self.scale = self.concat_score_weight = None
         if self.use_scale:
             self.scale = self.add_weight(name="scale", shape=(), initializer="ones")
@@ -83,7 +103,8 @@ class Attention(Layer):
         return (output, weights) if return_attention_scores else output
 
     def _dropout(self, weights):
-        if self.seed is not None and self._generator is None:
+        if self.seed is not None and (self._generator is None
+                                      or self._generator.device.type != weights.device.type):
             self._generator = torch.Generator(device=weights.device).manual_seed(self.seed)
         keep = torch.rand(weights.shape, generator=self._generator, device=weights.device)
         return torch.where(keep >= self.dropout, weights / (1 - self.dropout),
@@ -96,6 +117,16 @@ class Attention(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[0][:-1]) + (input_shape[1][-1],)
+
+    def compute_output_spec(self, inputs, mask=None, return_attention_scores=False, **kwargs):
+        self._validate(inputs, mask)
+        shapes = [tuple(x.shape) for x in inputs]
+        self._check_shapes(shapes)
+        output = KerasTensor(self.compute_output_shape(shapes), dtype=self.compute_dtype)
+        if not return_attention_scores:
+            return output
+        key = shapes[2] if len(shapes) > 2 else shapes[1]
+        return output, KerasTensor(shapes[0][:-1] + (key[-2],), dtype=self.compute_dtype)
 
     def get_config(self):
         return {**super().get_config(), "use_scale": self.use_scale,
@@ -115,6 +146,7 @@ class AdditiveAttention(Attention):
 
     def build(self, input_shape):
         self._validate(input_shape)
+        self._check_shapes(input_shape)
         self.scale = None
         if self.use_scale:
             self.scale = self.add_weight(name="scale", shape=(input_shape[0][-1],),
