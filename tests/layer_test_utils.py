@@ -37,6 +37,13 @@ def _flat(x):
     return [x]
 
 
+def _call(layer, data, **kwargs):
+    """Calls `layer` on one input, a list, or (a dict) keyword inputs such as query/value."""
+    if isinstance(data, dict):
+        return layer(**data, **kwargs)
+    return layer(data, **kwargs)
+
+
 def run_layer_test(layer_cls, init_kwargs=None, input_shape=None, input_dtype="float32",
                    input_data=None, call_kwargs=None, expected_output_shape=None,
                    expected_num_trainable_weights=None, expected_num_non_trainable_weights=None,
@@ -47,7 +54,8 @@ def run_layer_test(layer_cls, init_kwargs=None, input_shape=None, input_dtype="f
     Args:
         layer_cls: the layer class.
         init_kwargs: constructor arguments.
-        input_shape: full input shape (batch dim included), or a list of shapes.
+        input_shape: full input shape (batch dim included), a list of shapes, or a dict of
+            shapes by call argument (`{"query": ..., "value": ...}`).
         input_dtype: dtype of generated inputs.
         input_data: explicit input array(s) instead of generated ones.
         call_kwargs: extra keyword arguments for the call.
@@ -66,7 +74,9 @@ def run_layer_test(layer_cls, init_kwargs=None, input_shape=None, input_dtype="f
     if input_data is None:
         if input_shape is None:
             raise ValueError("Give `input_shape` or `input_data`.")
-        if isinstance(input_shape, list):
+        if isinstance(input_shape, dict):
+            input_data = {k: _make_input(s, input_dtype, rng) for k, s in input_shape.items()}
+        elif isinstance(input_shape, list):
             input_data = [_make_input(s, input_dtype, rng) for s in input_shape]
         else:
             input_data = _make_input(input_shape, input_dtype, rng)
@@ -75,7 +85,7 @@ def run_layer_test(layer_cls, init_kwargs=None, input_shape=None, input_dtype="f
     layer = layer_cls(**init_kwargs)
     if supports_masking is not None:
         assert layer.supports_masking == supports_masking, "supports_masking differs"
-    output = layer(input_data, **call_kwargs)
+    output = _call(layer, input_data, **call_kwargs)
     assert layer.built, f"{layer_cls.__name__} is not built after its first call"
     out_np = _to_numpy(output)
     shapes = [tuple(o.shape) for o in _flat(out_np)]
@@ -98,12 +108,16 @@ def run_layer_test(layer_cls, init_kwargs=None, input_shape=None, input_dtype="f
 
     # Symbolic call: same output shapes, with the batch dim unknown.
     if run_symbolic_check:
-        data = input_data if isinstance(input_data, list) else [input_data]
+        data = (list(input_data.values()) if isinstance(input_data, dict)
+                else input_data if isinstance(input_data, list) else [input_data])
         sym_inputs = [keras.Input(batch_shape=(None,) + tuple(np.shape(d))[1:],
                                   dtype=str(np.asarray(d).dtype)) for d in data]
         sym_layer = layer_cls(**init_kwargs)
-        sym_out = sym_layer(sym_inputs if isinstance(input_data, list) else sym_inputs[0],
-                            **call_kwargs)
+        if isinstance(input_data, dict):
+            sym_out = sym_layer(**dict(zip(input_data, sym_inputs)), **call_kwargs)
+        else:
+            sym_out = sym_layer(sym_inputs if isinstance(input_data, list) else sym_inputs[0],
+                                **call_kwargs)
         sym_shapes = [tuple(t.shape) for t in _flat(sym_out)]
         assert len(sym_shapes) == len(shapes), "symbolic and eager outputs differ in number"
         for sym, real in zip(sym_shapes, shapes):
@@ -118,9 +132,9 @@ def run_layer_test(layer_cls, init_kwargs=None, input_shape=None, input_dtype="f
     assert clone.get_config() == config, "config changes in a round trip"
     revived = deserialize_keras_object(serialize_keras_object(layer))
     assert type(revived) is layer_cls
-    clone_out = clone(input_data, **call_kwargs)
+    clone_out = _call(clone, input_data, **call_kwargs)
     clone.set_weights(layer.get_weights())
-    clone_out = clone(input_data, **call_kwargs)
+    clone_out = _call(clone, input_data, **call_kwargs)
     if not call_kwargs.get("training"):
         for a, b in zip(_flat(out_np), _flat(_to_numpy(clone_out))):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
@@ -133,7 +147,7 @@ def run_layer_test(layer_cls, init_kwargs=None, input_shape=None, input_dtype="f
     if run_training_check and layer.trainable_weights:
         for w in layer.trainable_weights:
             w.grad = None
-        out = layer(input_data, training=True, **{k: v for k, v in call_kwargs.items()
+        out = _call(layer, input_data, training=True, **{k: v for k, v in call_kwargs.items()
                                                    if k != "training"})
         loss = sum((o.float() ** 2).mean() for o in _flat(out) if o.is_floating_point())
         loss.backward()
