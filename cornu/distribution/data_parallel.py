@@ -1,5 +1,6 @@
 """`DataParallel`: process group set-up, batch sharding, gradient and metric all-reduce."""
 
+import atexit
 import os
 
 import torch
@@ -31,6 +32,14 @@ def initialize(backend=None):
                 "most one process per GPU, or pass backend='gloo' to train on the CPU.")
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
     dist.init_process_group(backend=backend)
+    # Tearing the group down before exit keeps its threads from being killed mid-flight
+    # (which aborts the process with "terminate called without an active exception").
+    atexit.register(_shutdown)
+
+
+def _shutdown():
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 class DataParallel:
