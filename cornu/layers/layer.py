@@ -417,11 +417,15 @@ class Layer(torch.nn.Module):
     def get_build_config(self):
         if self._build_shapes is None:
             return None
-        return {k: _to_lists(v) for k, v in self._build_shapes.items()}
+        shapes = {k: _to_lists(v) for k, v in self._build_shapes.items()}
+        # Keras's format: one shape as-is, several (`build(query_shape, value_shape)`) nested.
+        return shapes if len(shapes) == 1 else {"shapes_dict": shapes}
 
     def build_from_config(self, config):
         if not config:
             return
+        if isinstance(config, dict) and list(config) == ["shapes_dict"]:
+            config = config["shapes_dict"]
         if not isinstance(config, dict) or not all(_is_shape_structure(v) for v in config.values()):
             raise ValueError(f"Layer '{self.name}': `build_config` must map argument names to "
                              f"shapes (lists of non-negative ints or None). Received: {config!r}")

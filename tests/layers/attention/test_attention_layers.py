@@ -293,3 +293,22 @@ def test_bad_arguments_raise_clear_errors():
         layers.Attention()([query, other, query])
     with pytest.raises(ValueError, match="mask must be a list"):
         layers.Attention()([query, other], mask=np.ones((2, 5), bool))
+
+
+def test_keras_saved_attention_model_loads_with_the_same_predictions(tmp_path):
+    k = _keras()
+    q_in, v_in = k.Input((5, 4)), k.Input((6, 4))
+    x = k.layers.MultiHeadAttention(2, 3, value_dim=2, output_shape=5)(q_in, v_in, v_in)
+    y = k.layers.Attention(use_scale=True, score_mode="concat")([x, v_in[..., :1] + x[:, :1]])
+    z = k.layers.AdditiveAttention()([y, x])
+    theirs = k.Model([q_in, v_in], z)
+    theirs.save(tmp_path / "attention.keras")
+    ours = keras.models.load_model(tmp_path / "attention.keras")
+    data = _arrays((3, 5, 4), (3, 6, 4))
+    np.testing.assert_allclose(ours.predict(data, verbose=0), theirs.predict(data, verbose=0),
+                               rtol=1e-5, atol=1e-5)
+    # And back: Keras reads cornu's file (build configs with several shapes included).
+    ours.save(tmp_path / "cornu.keras")
+    again = k.models.load_model(tmp_path / "cornu.keras")
+    np.testing.assert_allclose(again.predict(data, verbose=0), theirs.predict(data, verbose=0),
+                               rtol=1e-5, atol=1e-5)
