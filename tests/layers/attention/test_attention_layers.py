@@ -312,3 +312,13 @@ def test_keras_saved_attention_model_loads_with_the_same_predictions(tmp_path):
     again = k.models.load_model(tmp_path / "cornu.keras")
     np.testing.assert_allclose(again.predict(data, verbose=0), theirs.predict(data, verbose=0),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_dropout_acts_only_while_training():
+    query, value = (torch.as_tensor(a) for a in _arrays((2, 5, 4), (2, 6, 4)))
+    mha = layers.MultiHeadAttention(2, 3, dropout=0.5, seed=1)
+    attention = layers.Attention(dropout=0.5, seed=1)
+    for call in (lambda **kw: mha(query, value, **kw), lambda **kw: attention([query, value], **kw)):
+        inference = call()
+        np.testing.assert_array_equal(_np(call(training=False)), _np(inference))
+        assert not np.allclose(_np(call(training=True)), _np(inference))
