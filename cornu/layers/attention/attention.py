@@ -87,7 +87,8 @@ class Attention(Layer):
         scores_mask = None if v_mask is None else torch.as_tensor(v_mask, device=q.device).bool()
         if use_causal_mask:
             causal = torch.ones(scores.shape[-2:], dtype=torch.bool, device=q.device).tril()
-            scores_mask = causal[None] if scores_mask is None else scores_mask[..., None, :] & causal
+            scores_mask = (causal[None] if scores_mask is None
+                           else scores_mask[..., None, :] & causal)
         if scores_mask is not None:
             if scores_mask.dim() == 2:
                 scores_mask = scores_mask[..., None, :]

@@ -258,8 +258,8 @@ def test_transformer_block_trains_summarizes_and_reloads(tmp_path):
     assert all(not np.array_equal(a, b) for a, b in zip(before, model.layers[1].get_weights()))
     model.save(tmp_path / "block.keras")
     restored = keras.models.load_model(tmp_path / "block.keras")
-    np.testing.assert_allclose(restored.predict(x_data, verbose=0), model.predict(x_data, verbose=0),
-                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(restored.predict(x_data, verbose=0),
+                               model.predict(x_data, verbose=0), rtol=1e-6, atol=1e-6)
 
 
 def test_bad_arguments_raise_clear_errors():
@@ -318,7 +318,8 @@ def test_dropout_acts_only_while_training():
     query, value = (torch.as_tensor(a) for a in _arrays((2, 5, 4), (2, 6, 4)))
     mha = layers.MultiHeadAttention(2, 3, dropout=0.5, seed=1)
     attention = layers.Attention(dropout=0.5, seed=1)
-    for call in (lambda **kw: mha(query, value, **kw), lambda **kw: attention([query, value], **kw)):
+    for call in (lambda **kw: mha(query, value, **kw),
+                 lambda **kw: attention([query, value], **kw)):
         inference = call()
         np.testing.assert_array_equal(_np(call(training=False)), _np(inference))
         assert not np.allclose(_np(call(training=True)), _np(inference))
