@@ -10,6 +10,11 @@ Keras's weights are converted on the fly to the layout of `torch.lstm`, `torch.g
   row 1 the recurrent bias;
 - Keras keeps one bias for LSTM and SimpleRNN: it is the input bias, the recurrent one is 0.
 
+LSTM and SimpleRNN keep their weights in one buffer laid out as the op reads them (kernel
+transposed, recurrent kernel transposed, bias, a zero recurrent bias), as `torch.nn.LSTM`
+does: the Variables are strided views of it, so a call hands the op plain views and no
+weight is copied, neither by cuDNN nor here (see `weights_in_one_buffer`).
+
 A right-padded mask (each row True then False) runs as a packed sequence; the outputs of
 masked steps are then filled in as Keras's step loop would.
 """
@@ -30,27 +35,87 @@ class FusedSpec(NamedTuple):
     mode: str
     params: list
     has_biases: bool
+    in_one_buffer: bool = False
 
 
-def _with_zero_recurrent_bias(kernel, recurrent_kernel, bias, dtype):
-    weights = [kernel.t().to(dtype), recurrent_kernel.t().to(dtype)]
-    if bias is not None:
-        bias = bias.to(dtype)
-        weights += [bias, torch.zeros_like(bias)]
+def _op_weights(cell, zero_bias):
+    weights = [cell.kernel.t(), cell.recurrent_kernel.t()]
+    if cell.bias is not None:
+        weights += [cell.bias, zero_bias]
     return weights
 
 
-def lstm_spec(kernel, recurrent_kernel, bias, dtype):
-    """Spec of an LSTM with Keras's weights (gates i, f, c, o)."""
-    return FusedSpec("lstm", _with_zero_recurrent_bias(kernel, recurrent_kernel, bias, dtype),
-                     bias is not None)
+def _follow_each_other(tensors):
+    """True if the tensors are contiguous and lie one after the other in one storage."""
+    storage = tensors[0].untyped_storage().data_ptr()
+    end = tensors[0].data_ptr()
+    for t in tensors:
+        if (not t.is_contiguous() or t.data_ptr() != end
+                or t.untyped_storage().data_ptr() != storage):
+            return False
+        end += t.numel() * t.element_size()
+    return True
 
 
-def simple_rnn_spec(kernel, recurrent_kernel, bias, dtype, relu=False):
-    """Spec of a tanh (or relu) SimpleRNN with Keras's weights."""
-    return FusedSpec("rnn_relu" if relu else "rnn_tanh",
-                     _with_zero_recurrent_bias(kernel, recurrent_kernel, bias, dtype),
-                     bias is not None)
+def weights_in_one_buffer(cell):
+    """Moves a cell's kernel, recurrent kernel and bias into one buffer in the op's layout.
+
+    The Variables stay the same objects (optimizers keep them); their storage becomes views
+    of the buffer, the kernels with transposed strides. Does nothing where the weights
+    already lie so, are on the meta device, or a `torch.compile` trace is running. A move of
+    the model (`.to()`, a copy) gives the weights separate storage again; the next call
+    brings them back together.
+
+    Returns:
+        The op's weights (`[kernel^T, recurrent^T, bias, zero recurrent bias]`, or the first
+        two without a bias) as views of the buffer, or None where nothing was done.
+    """
+    kernel = cell.kernel
+    if kernel.is_meta or torch.compiler.is_compiling():
+        return None
+    if "_zero_recurrent_bias" in cell.__dict__:
+        weights = _op_weights(cell, cell.__dict__["_zero_recurrent_bias"])
+        if _follow_each_other(weights):
+            return weights
+    variables = [v for v in (kernel, cell.recurrent_kernel, cell.bias) if v is not None]
+    with torch.no_grad():
+        pieces = [v.t() if v.ndim == 2 else v for v in variables]
+        if cell.bias is not None:
+            pieces.append(torch.zeros_like(cell.bias))
+        flat = torch.cat([p.reshape(-1) for p in pieces])
+        offset = 0
+        for v in variables:
+            strides = (1, v.shape[0]) if v.ndim == 2 else (1,)
+            v.set_(flat.untyped_storage(), offset, v.shape, strides)
+            offset += v.numel()
+    # A plain attribute, not a buffer: it is not a weight and stays out of state_dict.
+    cell.__dict__["_zero_recurrent_bias"] = flat[offset:] if cell.bias is not None else None
+    return _op_weights(cell, cell.__dict__["_zero_recurrent_bias"])
+
+
+def _with_zero_recurrent_bias(cell, dtype):
+    if dtype == cell.kernel.dtype:
+        weights = weights_in_one_buffer(cell)
+        if weights is not None:
+            return weights, True
+    weights = [cell.kernel.t().to(dtype), cell.recurrent_kernel.t().to(dtype)]
+    if cell.bias is not None:
+        bias = cell.bias.to(dtype)
+        weights += [bias, torch.zeros_like(bias)]
+    return weights, False
+
+
+def lstm_spec(cell, dtype):
+    """Spec of an LSTM cell with Keras's weights (gates i, f, c, o)."""
+    weights, in_one_buffer = _with_zero_recurrent_bias(cell, dtype)
+    return FusedSpec("lstm", weights, cell.bias is not None, in_one_buffer)
+
+
+def simple_rnn_spec(cell, dtype, relu=False):
+    """Spec of a tanh (or relu) SimpleRNN cell with Keras's weights."""
+    weights, in_one_buffer = _with_zero_recurrent_bias(cell, dtype)
+    return FusedSpec("rnn_relu" if relu else "rnn_tanh", weights, cell.bias is not None,
+                     in_one_buffer)
 
 
 def _zrh_to_rzn(w, units):
@@ -100,7 +165,7 @@ def _packed(params):
 def _call(spec, inputs, states, *packed_args, batch_first=True):
     hx = [s.unsqueeze(0) for s in states]
     hx = hx if spec.mode == "lstm" else hx[0]
-    params = _packed(spec.params) if inputs.is_cuda else spec.params
+    params = _packed(spec.params) if inputs.is_cuda and not spec.in_one_buffer else spec.params
     args = (params, spec.has_biases, 1, 0.0, torch.is_grad_enabled(), False)
     device_type = inputs.device.type
     # Everything is already in one dtype; autocast around these ops breaks oneDNN on CPU.

@@ -121,12 +121,16 @@ class LSTM(RNN):
                              f"('auto', True, False). Received: use_cudnn={use_cudnn!r}")
         self.use_cudnn = use_cudnn
 
+    def build(self, input_shape):
+        super().build(input_shape)
+        fused.weights_in_one_buffer(self.cell)
+
     def _fused_spec(self, dtype):
         cell = self.cell
         if (self.use_cudnn is False or not is_tanh(cell.activation)
                 or not is_sigmoid(cell.recurrent_activation)):
             return None
-        return fused.lstm_spec(cell.kernel, cell.recurrent_kernel, cell.bias, dtype)
+        return fused.lstm_spec(cell, dtype)
 
     units = cell_property("units")
     activation = cell_property("activation")

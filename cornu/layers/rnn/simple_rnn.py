@@ -64,12 +64,15 @@ class SimpleRNN(RNN):
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
 
+    def build(self, input_shape):
+        super().build(input_shape)
+        fused.weights_in_one_buffer(self.cell)
+
     def _fused_spec(self, dtype):
         cell = self.cell
         if not (is_tanh(cell.activation) or is_relu(cell.activation)):
             return None
-        return fused.simple_rnn_spec(cell.kernel, cell.recurrent_kernel, cell.bias, dtype,
-                                     relu=is_relu(cell.activation))
+        return fused.simple_rnn_spec(cell, dtype, relu=is_relu(cell.activation))
 
     units = cell_property("units")
     activation = cell_property("activation")

@@ -123,3 +123,71 @@ def test_mixed_precision_policy(kwargs):
     assert all(o.dtype == torch.bfloat16 for o in outputs)
     assert layer.cell.kernel.dtype == torch.float32
     assert layer.last_call_fused is not bool(kwargs)
+
+
+def _follow_each_other(tensors):
+    ends = [t.data_ptr() + t.numel() * t.element_size() for t in tensors[:-1]]
+    return (all(t.is_contiguous() for t in tensors)
+            and [t.data_ptr() for t in tensors[1:]] == ends
+            and len({t.untyped_storage().data_ptr() for t in tensors}) == 1)
+
+
+@pytest.fixture
+def op_weights(monkeypatch):
+    """The weight lists the fused ops receive."""
+    seen = []
+    for name, op in list(fused._OPS.items()):
+        def recorded(inputs, hx, params, *args, _op=op):
+            seen.append(params)
+            return _op(inputs, hx, params, *args)
+        monkeypatch.setitem(fused._OPS, name, recorded)
+    return seen
+
+
+@pytest.mark.parametrize("name", ["LSTM", "SimpleRNN"])
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_weights_live_in_one_buffer_the_op_reads_without_copies(name, use_bias, op_weights):
+    layer = getattr(layers, name)(5, use_bias=use_bias)
+    layer.build((3, 6, 4))
+    cell = layer.cell
+    variables = [v for v in (cell.kernel, cell.recurrent_kernel, cell.bias) if v is not None]
+    expected = [cell.kernel.t(), cell.recurrent_kernel.t()] + ([cell.bias] if use_bias else [])
+    assert _follow_each_other(expected)
+    layer(X)
+    given = op_weights[-1]
+    assert len(given) == (4 if use_bias else 2)
+    assert [w.data_ptr() for w in given[:len(expected)]] == [w.data_ptr() for w in expected]
+    assert _follow_each_other(given)
+    if use_bias:
+        assert torch.count_nonzero(given[3]) == 0
+    assert [tuple(v.shape) for v in variables] == [tuple(w.shape) for w in layer.get_weights()]
+    assert all(w.flags["C_CONTIGUOUS"] for w in layer.get_weights())
+
+
+def _lstm_model(use_cudnn):
+    keras.utils.set_random_seed(4)
+    model = keras.Sequential([keras.Input((6, 4)), layers.LSTM(5, use_cudnn=use_cudnn,
+                                                               kernel_constraint="max_norm"),
+                              layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
+    return model
+
+
+def test_training_in_one_buffer_matches_the_step_loop_and_survives_storage_moves():
+    y = X.sum((1, 2))[:, None] * 0.1
+    fused_model, loop_model = _lstm_model("auto"), _lstm_model(False)
+    loop_model.set_weights(fused_model.get_weights())
+    fused_model.fit(X, y, batch_size=3, epochs=2, shuffle=False, verbose=0)
+    cell = fused_model.layers[0].cell
+    kernel = cell.kernel
+    # What `.to(device)` does to a Parameter: same object, data in a storage of its own.
+    kernel.data = kernel.data.clone()
+    fused_model.fit(X, y, batch_size=3, epochs=2, shuffle=False, verbose=0)
+    assert fused_model.layers[0].last_call_fused and cell.kernel is kernel
+    assert _follow_each_other([cell.kernel.t(), cell.recurrent_kernel.t(), cell.bias])
+    assert torch.count_nonzero(cell.__dict__["_zero_recurrent_bias"]) == 0
+    loop_model.fit(X, y, batch_size=3, epochs=4, shuffle=False, verbose=0)
+    assert loop_model.layers[0].last_call_fused is False
+    for got, want in zip(fused_model.get_weights(), loop_model.get_weights()):
+        np.testing.assert_allclose(got, want, atol=1e-5)
+    assert "_zero_recurrent_bias" not in str(fused_model.state_dict().keys())
