@@ -90,6 +90,9 @@ class MinMaxNorm(Constraint):
                 "axis": self.axis}
 
 
+# Keras 3's lowercase names are the classes themselves (`constraints.max_norm(2.0)`).
+max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
+
 ALL_OBJECTS = {"Constraint": Constraint, "MaxNorm": MaxNorm, "NonNeg": NonNeg,
                "UnitNorm": UnitNorm, "MinMaxNorm": MinMaxNorm, "max_norm": MaxNorm,
                "non_neg": NonNeg, "unit_norm": UnitNorm, "min_max_norm": MinMaxNorm}

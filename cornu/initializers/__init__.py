@@ -289,6 +289,13 @@ ALL_OBJECTS.update({
     "normal": RandomNormal, "zero": Zeros, "one": Ones,
 })
 
+# Keras 3's lowercase names are the classes themselves (`initializers.he_normal(seed=1)`).
+zeros, ones, constant, identity, orthogonal = Zeros, Ones, Constant, Identity, Orthogonal
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling, glorot_uniform, glorot_normal = VarianceScaling, GlorotUniform, GlorotNormal
+he_uniform, he_normal, lecun_uniform, lecun_normal = HeUniform, HeNormal, LecunUniform, LecunNormal
+OrthogonalInitializer = Orthogonal
+
 
 def serialize(initializer):
     return serialization_lib.serialize_keras_object(initializer)

@@ -105,15 +105,16 @@ class OrthogonalRegularizer(Regularizer):
         product = x @ x.t()
         size = x.shape[0]
         off_diagonal = product * (1 - torch.eye(size, dtype=x.dtype, device=x.device))
-        return self.factor * torch.sum(torch.abs(off_diagonal)) / (size * (size - 1) / 2)
+        # The mean |cosine| over pairs: the symmetric product holds each pair twice.
+        pairs = size * (size - 1) / 2
+        return self.factor * 0.5 * torch.sum(torch.abs(off_diagonal)) / pairs
 
     def get_config(self):
         return {"factor": self.factor, "mode": self.mode}
 
 
-def l1_l2(l1=0.01, l2=0.01):
-    return L1L2(l1=l1, l2=l2)
-
+# Keras 3's lowercase names are the classes themselves (`regularizers.l2(1e-4)`).
+l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
 
 ALL_OBJECTS = {"Regularizer": Regularizer, "L1": L1, "L2": L2, "L1L2": L1L2,
                "OrthogonalRegularizer": OrthogonalRegularizer, "l1": L1, "l2": L2,
