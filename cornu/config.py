@@ -1,5 +1,13 @@
 """`cornu.config`: global settings (mirrors `keras.config`)."""
 
+from cornu.dtype_policies import dtype_policy, set_dtype_policy  # noqa: F401
+from cornu.saving.safe_mode import enable_unsafe_deserialization  # noqa: F401
+from cornu.utils.io_utils import (  # noqa: F401
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
+
 from cornu.backend.config import (  # noqa: F401
     backend,
     device,

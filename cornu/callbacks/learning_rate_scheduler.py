@@ -3,6 +3,7 @@
 import numpy as np
 
 from cornu.callbacks.callback import Callback
+from cornu.utils import io_utils
 
 
 class LearningRateScheduler(Callback):
@@ -42,7 +43,8 @@ class LearningRateScheduler(Callback):
             raise ValueError(f"The output of the `schedule` function should be a float. Got: {lr}")
         optimizer.learning_rate = lr
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+            io_utils.print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning "
+                               f"rate to {lr}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:

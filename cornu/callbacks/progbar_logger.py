@@ -3,6 +3,7 @@
 import time
 
 from cornu.callbacks.callback import Callback
+from cornu.utils import io_utils
 
 
 class ProgbarLogger(Callback):
@@ -45,7 +46,7 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.verbose and self.epochs > 1:
-            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+            io_utils.print_msg(f"Epoch {epoch + 1}/{self.epochs}")
         self._new_bar(self.params.get("steps"))
 
     def on_test_begin(self, logs=None):

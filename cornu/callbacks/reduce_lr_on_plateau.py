@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from cornu.callbacks.monitor_callback import MonitorCallback
+from cornu.utils import io_utils
 
 
 class ReduceLROnPlateau(MonitorCallback):
@@ -82,5 +83,6 @@ class ReduceLROnPlateau(MonitorCallback):
         new_lr = max(old_lr * self.factor, self.min_lr)
         optimizer.learning_rate = new_lr
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
+            io_utils.print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning "
+                               f"rate to {new_lr}.")
         return True

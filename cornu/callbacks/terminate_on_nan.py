@@ -3,6 +3,7 @@
 import math
 
 from cornu.callbacks.callback import Callback
+from cornu.utils import io_utils
 
 
 class TerminateOnNaN(Callback):
@@ -23,5 +24,5 @@ class TerminateOnNaN(Callback):
         if self.raise_error:
             raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: "
                                f"{loss}. Terminating training immediately.")
-        print(f"Batch {batch}: Invalid loss, terminating training")
+        io_utils.print_msg(f"Batch {batch}: Invalid loss, terminating training")
         self.model.stop_training = True

@@ -1,6 +1,12 @@
 """Mixed precision (mirrors `keras.mixed_precision`)."""
 
-from cornu.dtype_policies import DTypePolicy, Policy, global_policy  # noqa: F401
+from cornu.dtype_policies import (  # noqa: F401
+    DTypePolicy,
+    Policy,
+    dtype_policy,
+    global_policy,
+    set_dtype_policy,
+)
 from cornu.dtype_policies import set_dtype_policy as set_global_policy  # noqa: F401
 
 

@@ -11,6 +11,7 @@ import urllib.request
 import warnings
 import zipfile
 
+from cornu.utils import io_utils
 from cornu.utils.progbar import Progbar
 
 DOWNLOAD_TIMEOUT = 60  # seconds without data before a download is abandoned
@@ -165,7 +166,7 @@ def extract_archive(file_path, path=".", archive_format="auto"):
 
 def _download(origin, target, file_hash, hash_algorithm):
     """Downloads `origin` to a temporary file next to `target`, verifies it, then moves it."""
-    print(f"Downloading data from {origin}", flush=True)
+    io_utils.print_msg(f"Downloading data from {origin}")
     folder = os.path.dirname(target)
     fd, partial = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.",
                                    suffix=".part")
@@ -281,8 +282,8 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
     download = force_download or not os.path.exists(target)
     if not download and file_hash is not None and not validate_file(target, file_hash,
                                                                    hash_algorithm):
-        print(f"A local file was found at {target}, but its hash does not match the expected "
-              f"{file_hash}; downloading it again.", flush=True)
+        io_utils.print_msg(f"A local file was found at {target}, but its hash does not match "
+                           f"the expected {file_hash}; downloading it again.")
         download = True
 
     if download:

@@ -7,6 +7,8 @@ import time
 
 import numpy as np
 
+from cornu.utils import io_utils
+
 _BOLD = "\x1b[1m"
 _GREEN = "\x1b[32m"
 _GREY = "\x1b[37m"
@@ -92,7 +94,8 @@ class Progbar:
         self.interval = interval
         self.unit_name = unit_name
         self.stateful_metrics = set(stateful_metrics or ())
-        self._dynamic_display = _is_interactive(sys.stdout)
+        self._dynamic_display = (io_utils.is_interactive_logging_enabled()
+                                 and _is_interactive(sys.stdout))
         self._values = {}  # name -> [sum, count] (averaged) or [value, 1] (as given)
         self._seen_so_far = 0
         self._start = time.time()
@@ -221,6 +224,4 @@ class Progbar:
 
 
 def _write(text):
-    stream = sys.stdout
-    stream.write(text)
-    stream.flush()
+    io_utils.print_msg(text, line_break=False)

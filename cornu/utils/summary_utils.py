@@ -7,7 +7,7 @@ import rich.console
 import rich.markup
 import rich.table
 
-from cornu.utils import tree
+from cornu.utils import io_utils, tree
 
 
 def count_params(weights):
@@ -168,6 +168,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     total_size = (weight_memory_size(trainable) + weight_memory_size(non_trainable)
                   + weight_memory_size(opt_vars))
 
+    if print_fn is None and not io_utils.is_interactive_logging_enabled():
+        print_fn = io_utils.print_msg
     if print_fn:
         console = rich.console.Console(highlight=False, force_terminal=False, color_system=None,
                                        width=line_length + 4)
