@@ -7,6 +7,7 @@ from cornu.utils.image_dataset_utils import image_dataset_from_directory  # noqa
 from cornu.utils.model_visualization import model_to_dot, plot_model  # noqa: F401
 from cornu.utils.numerical_utils import normalize, to_categorical  # noqa: F401
 from cornu.utils.progbar import Progbar  # noqa: F401
+from cornu.utils.py_dataset import PyDataset, Sequence  # noqa: F401
 from cornu.utils.rng_utils import set_random_seed  # noqa: F401
 from cornu.utils.sequence_utils import pad_sequences  # noqa: F401
 from cornu.utils.text_dataset_utils import text_dataset_from_directory  # noqa: F401
