@@ -3,15 +3,20 @@
 Arrays (NumPy or torch, or lists / dicts of them) are converted to tensors once and moved
 to the model's device once; each epoch then shuffles indices on that device and slices
 batches, which is what a hand-written PyTorch loop does. Datasets, DataLoaders and Python
-generators are iterated as they are.
+generators are iterated as they are. A `PyDataset` is read by index, its batch order
+shuffled per pass, optionally prefetched by a thread pool.
 """
 
+import collections
 import math
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
 
 from cornu.utils import tree
+from cornu.utils.py_dataset import PyDataset
 
 
 def unpack_x_y_sample_weight(data):
@@ -162,9 +167,11 @@ class IterableBatches:
         shuffle: used only to wrap a map-style Dataset.
         steps: batches per epoch (None: until the source is exhausted).
         device: where batches go.
+        class_weight: `{class_index: weight}` turned into sample weights batch by batch.
     """
 
-    def __init__(self, data, batch_size=None, shuffle=False, steps=None, device=None):
+    def __init__(self, data, batch_size=None, shuffle=False, steps=None, device=None,
+                 class_weight=None):
         from torch.utils.data import DataLoader, Dataset, IterableDataset
 
         if isinstance(data, Dataset) and not isinstance(data, IterableDataset):
@@ -173,6 +180,7 @@ class IterableBatches:
         self.data = data
         self.steps = steps
         self.device = device
+        self.class_weight = class_weight
         self._reiterable = hasattr(data, "__len__") or isinstance(data, DataLoader)
         self._iterator = None
 
@@ -199,19 +207,200 @@ class IterableBatches:
 
     def _convert(self, batch):
         if isinstance(batch, dict) or _is_array(batch):
-            return (structure_to_tensors(batch, self.device),)
-        return tuple(structure_to_tensors(part, self.device) for part in batch)
+            batch = (structure_to_tensors(batch, self.device),)
+        else:
+            batch = tuple(structure_to_tensors(part, self.device) for part in batch)
+        return _class_weighted(batch, self.class_weight)
+
+
+def _class_weighted(batch, class_weight):
+    """`(x, y, sample_weight)` with the class weights of the batch's targets folded in."""
+    if class_weight is None:
+        return batch
+    x, y, sample_weight = unpack_x_y_sample_weight(batch)
+    weights = class_weight_to_sample_weight(y, class_weight)
+    if sample_weight is not None:
+        weights = weights * to_tensor(sample_weight).to(weights.device)
+    return x, y, weights
+
+
+_END = object()  # a pass over a PyDataset has no batches left
+_warned_multiprocessing = False
+
+
+def _describe(value):
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)} elements"
+    text = repr(value)
+    return f"{text[:60] + '...' if len(text) > 60 else text} of type {type(value).__name__}"
+
+
+def standardize_py_dataset_batch(batch, dataset, index):
+    """Batch `index` of a PyDataset as a tuple `(x,)`, `(x, y)` or `(x, y, sample_weight)`."""
+    if isinstance(batch, list):
+        batch = tuple(batch)
+    if isinstance(batch, dict) or _is_array(batch):
+        return (batch,)
+    if isinstance(batch, tuple) and 1 <= len(batch) <= 3:
+        return batch
+    raise ValueError(
+        f"`{type(dataset).__name__}.__getitem__({index})` must return `x`, `(x,)`, `(x, y)` "
+        "or `(x, y, sample_weight)`, each part an array or tensor (or a list / dict of them). "
+        f"Received: {_describe(batch)}")
+
+
+class _Pass:
+    """One pass over a PyDataset's batches in `order` (None: 0, 1, 2, ... without end).
+
+    With a thread pool, up to `queue_size` batches are fetched ahead; results come back in
+    order.
+    """
+
+    def __init__(self, dataset, order, workers, queue_size):
+        self.dataset, self.order = dataset, order
+        self.position = 0  # batches handed out
+        self.submitted = 0
+        self.pending = collections.deque()
+        self.queue_size = max(1, queue_size or 1, workers)
+        self.executor = ThreadPoolExecutor(workers, "PyDataset") if workers > 1 else None
+
+    @property
+    def done(self):
+        return self.order is not None and self.position >= len(self.order)
+
+    def _has(self, i):
+        return self.order is None or i < len(self.order)
+
+    def _fetch(self, i):
+        index = i if self.order is None else self.order[i]
+        batch = standardize_py_dataset_batch(self.dataset[index], self.dataset, index)
+        return tuple(structure_to_tensors(part) for part in batch)
+
+    def next(self):
+        if self.executor is None:
+            if not self._has(self.position):
+                return _END
+            self.position += 1
+            return self._fetch(self.position - 1)
+        while len(self.pending) < self.queue_size and self._has(self.submitted):
+            self.pending.append(self.executor.submit(self._fetch, self.submitted))
+            self.submitted += 1
+        if not self.pending:
+            return _END
+        self.position += 1
+        return self.pending.popleft().result()
+
+    def close(self):
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+        self.pending.clear()
+
+
+class PyDatasetBatches:
+    """Batches from a `PyDataset`; each iteration is one epoch.
+
+    An epoch calls the data set's `on_epoch_begin`, fetches batches, and calls its
+    `on_epoch_end` when the loop leaves the epoch (the trainer closes the iterator). As in
+    Keras, a pass over the data set (every batch once, the order shuffled when `shuffle`)
+    can span epochs: with `steps` below the number of batches, the next epoch goes on where
+    the last one stopped, and an epoch whose pass runs out before `steps` batches ends early.
+
+    Args:
+        dataset: the `PyDataset`.
+        shuffle: shuffle the batch order of every pass (ignored for an endless data set).
+        steps: batches per epoch (needed when `num_batches` is None).
+        device: where batches go.
+        class_weight: `{class_index: weight}` turned into sample weights batch by batch.
+        resume: False starts a new pass every epoch (validation runs).
+    """
+
+    def __init__(self, dataset, shuffle=False, steps=None, device=None, class_weight=None,
+                 resume=True):
+        global _warned_multiprocessing
+        name = type(dataset).__name__
+        if "_workers" not in dataset.__dict__:
+            warnings.warn(f"`{name}.__init__` does not call `super().__init__(**kwargs)`, so it "
+                          "runs with the defaults `workers=1`, `use_multiprocessing=False`, "
+                          "`max_queue_size=10`; call it to pass these settings.", stacklevel=4)
+        if dataset.use_multiprocessing and not _warned_multiprocessing:
+            _warned_multiprocessing = True
+            warnings.warn("cornu fetches PyDataset batches with threads: "
+                          "`use_multiprocessing=True` runs `workers` threads, not processes.",
+                          stacklevel=4)
+        self.dataset = dataset
+        self.num_batches = dataset.num_batches
+        if self.num_batches is None and steps is None:
+            raise ValueError(f"`{name}` has no end (`num_batches` is None): pass "
+                             "`steps_per_epoch` (or `steps`) to say how many batches to use.")
+        self.shuffle = bool(shuffle) and self.num_batches is not None
+        self.steps, self.device, self.class_weight = steps, device, class_weight
+        self.resume = resume
+        self._pass = None
+
+    def __len__(self):
+        return self.steps if self.steps is not None else self.num_batches
+
+    def _new_pass(self):
+        order = None
+        if self.num_batches is not None:
+            order = (torch.randperm(self.num_batches).tolist() if self.shuffle
+                     else list(range(self.num_batches)))
+        workers = int(self.dataset.workers or 1)
+        return _Pass(self.dataset, order, workers, self.dataset.max_queue_size)
+
+    def _end_pass(self):
+        if self._pass is not None:
+            self._pass.close()
+            self._pass = None
+
+    def __iter__(self):
+        self.dataset.on_epoch_begin()
+        try:
+            if not self.resume:
+                self._end_pass()
+            if self._pass is None:
+                self._pass = self._new_pass()
+            count = 0
+            while self.steps is None or count < self.steps:
+                batch = self._pass.next()
+                if batch is _END:
+                    self._end_pass()
+                    if self.steps is not None:
+                        warnings.warn(
+                            f"`{type(self.dataset).__name__}` ran out of batches after {count} "
+                            f"of the {self.steps} steps asked for; the next epoch starts a new "
+                            "pass over it.", stacklevel=2)
+                    return
+                count += 1
+                batch = tuple(structure_to_tensors(part, self.device) for part in batch)
+                yield _class_weighted(batch, self.class_weight)
+            if self._pass is not None and self._pass.done:
+                self._end_pass()
+        finally:
+            self.dataset.on_epoch_end()
+
+    def __del__(self):
+        if getattr(self, "_pass", None) is not None:
+            self._end_pass()
 
 
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None,
-                 device=None, shard=None, generator=None):
+                 device=None, shard=None, generator=None, class_weight=None, resume=True):
     """Picks the right batch source for the inputs of `fit`, `evaluate` or `predict`.
 
     `shard` (data-parallel runs) maps a global batch's indices to this process's part;
-    `generator` makes the shuffle identical on every process.
+    `generator` makes the shuffle identical on every process. `class_weight` becomes sample
+    weights (for arrays once, for other sources batch by batch). `resume=False` makes every
+    epoch of a PyDataset start a new pass (validation).
     """
     x, y, sample_weight = (_numbers_to_array(v) for v in (x, y, sample_weight))
     if is_array_structure(x):
+        if class_weight is not None:
+            weights = class_weight_to_sample_weight(y, class_weight)
+            if sample_weight is not None:
+                weights = weights * to_tensor(sample_weight).to(weights.device)
+            sample_weight = weights
         # Arrays go to the device once when they fit; otherwise they stay in pinned host
         # memory and each batch is copied without blocking.
         resident = device if _fits_on(device, (x, y, sample_weight)) else None
@@ -229,6 +418,13 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
             batches.steps = min(batches.steps, steps)
             return _Limited(batches, steps)
         return batches
+    if isinstance(x, PyDataset):
+        for name, value in (("y", y), ("sample_weight", sample_weight)):
+            if value is not None:
+                raise ValueError(
+                    f"Expected `{name}=None` when `x` is a PyDataset: its `__getitem__` returns "
+                    f"`(x, y, sample_weight)` batches itself. Received: {name} of type "
+                    f"{type(value).__name__}")
     if y is not None:
         raise ValueError("`y` must not be given when `x` is a dataset, DataLoader or generator: "
                          "it should yield `(x, y)` or `(x, y, sample_weight)` batches.")
@@ -238,7 +434,19 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
         raise ValueError("Data-parallel training shards arrays and tensors; a dataset, "
                          "DataLoader or generator must yield each process's own batches, so pass "
                          "it with `set_distribution(None)` semantics or convert it to arrays.")
-    return IterableBatches(x, batch_size=batch_size, shuffle=shuffle, steps=steps, device=device)
+    if isinstance(x, PyDataset):
+        return PyDatasetBatches(x, shuffle=shuffle, steps=steps, device=device,
+                                class_weight=class_weight, resume=resume)
+    return IterableBatches(x, batch_size=batch_size, shuffle=shuffle, steps=steps, device=device,
+                           class_weight=class_weight)
+
+
+def num_steps(batches):
+    """Batches per epoch of a batch source, or None when it does not know."""
+    try:
+        return len(batches)
+    except TypeError:
+        return None
 
 
 def _fits_on(device, structure, fraction=0.5):
@@ -298,6 +506,9 @@ def class_weight_to_sample_weight(y, class_weight):
     """Per-sample weights from a `{class_index: weight}` dict (sparse or one-hot targets)."""
     if isinstance(y, (list, tuple, dict)):
         raise ValueError("`class_weight` is only supported for models with a single output.")
+    if y is None:
+        raise ValueError("`class_weight` weighs samples by their target class, but the data "
+                         "has no targets `y`.")
     y = to_tensor(y)
     labels = y.argmax(dim=-1) if y.dim() > 1 and y.shape[-1] > 1 else y.reshape(y.shape[0], -1)[:, 0]
     labels = labels.round().long() if labels.is_floating_point() else labels.long()

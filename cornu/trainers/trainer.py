@@ -5,6 +5,8 @@ optimizer step; metrics accumulate on the device, and the host waits for the dev
 when something is printed or a callback reads the logs.
 """
 
+import contextlib
+
 import torch
 
 from cornu import optimizers as optimizers_module
@@ -253,7 +255,8 @@ class Trainer:
 
         Args:
             x: inputs: arrays / tensors (or a list / dict of them by input name), a
-                `torch.utils.data` Dataset or DataLoader, or a generator of batches.
+                `torch.utils.data` Dataset or DataLoader, a `cornu.utils.PyDataset`, or a
+                generator of batches.
             y: targets, for array inputs.
             batch_size: samples per step (32 by default).
             epochs: number of epochs to train (up to and excluding `initial_epoch`).
@@ -262,7 +265,8 @@ class Trainer:
             validation_split: fraction of the (array) data held out for validation, taken
                 from the end before shuffling.
             validation_data: `(x_val, y_val[, sample_weight])` or a dataset.
-            shuffle: shuffle the training arrays every epoch ("batch" shuffles batches).
+            shuffle: shuffle the training arrays every epoch ("batch" shuffles batches); for
+                a PyDataset, shuffle its batch order.
             class_weight: `{class_index: weight}` applied to the loss per sample.
             sample_weight: per-sample weights.
             initial_epoch: epoch to start from (to resume training).
@@ -275,11 +279,6 @@ class Trainer:
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_adapter.train_validation_split(
                 (x, y, sample_weight), validation_split)
-        if class_weight is not None:
-            weights = data_adapter.class_weight_to_sample_weight(y, class_weight)
-            if sample_weight is not None:
-                weights = weights * data_adapter.to_tensor(sample_weight).to(weights.device)
-            sample_weight = weights
         device = self._device()
         data_parallel = distribution()
         shard = generator = None
@@ -287,12 +286,13 @@ class Trainer:
             shard = data_parallel.shard
             generator = torch.Generator().manual_seed(data_parallel.shared_seed())
         train = data_adapter.make_batches(x, y, sample_weight, batch_size, shuffle,
-                                          steps_per_epoch, device, shard, generator)
+                                          steps_per_epoch, device, shard, generator,
+                                          class_weight=class_weight)
         val = None
         if validation_data is not None:
             vx, vy, vsw = data_adapter.unpack_x_y_sample_weight(validation_data)
             val = data_adapter.make_batches(vx, vy, vsw, validation_batch_size or batch_size,
-                                            False, validation_steps, device, shard)
+                                            False, validation_steps, device, shard, resume=False)
         if data_parallel is not None:
             self._build_for_data_parallel(train)
             data_parallel.broadcast_weights(self)
@@ -300,7 +300,8 @@ class Trainer:
         if not is_chief():
             verbose = 0
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
-                                 model=self, verbose=verbose, epochs=epochs, steps=len(train))
+                                 model=self, verbose=verbose, epochs=epochs,
+                                 steps=data_adapter.num_steps(train))
         batch_logs = callbacks.needs_batch_logs("train")
         self.stop_training = False
         callbacks.on_train_begin()
@@ -311,13 +312,15 @@ class Trainer:
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
             step = -1
-            for step, batch in enumerate(train):
-                callbacks.on_train_batch_begin(step)
-                output = self.train_step(batch)
-                if batch_logs:
-                    callbacks.on_train_batch_end(step, LazyLogs(self._logs, output))
-                if self.stop_training:
-                    break
+            # Closing the epoch's iterator right away ends the epoch of a PyDataset.
+            with contextlib.closing(iter(train)) as batches:
+                for step, batch in enumerate(batches):
+                    callbacks.on_train_batch_begin(step)
+                    output = self.train_step(batch)
+                    if batch_logs:
+                        callbacks.on_train_batch_end(step, LazyLogs(self._logs, output))
+                    if self.stop_training:
+                        break
             if step < 0:
                 raise ValueError("The training data produced no batches: is it empty?")
             epoch_logs = self._epoch_logs(output)
@@ -337,8 +340,8 @@ class Trainer:
         batch_logs = callbacks.needs_batch_logs("test")
         callbacks.on_test_begin()
         output = None
-        with torch.no_grad():
-            for step, batch in enumerate(batches):
+        with torch.no_grad(), contextlib.closing(iter(batches)) as epoch:
+            for step, batch in enumerate(epoch):
                 callbacks.on_test_batch_begin(step)
                 output = self.test_step(batch)
                 if batch_logs:
@@ -402,7 +405,8 @@ class Trainer:
         if not is_chief():
             verbose = 0
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                 verbose=verbose, epochs=1, steps=len(batches))
+                                 verbose=verbose, epochs=1,
+                                 steps=data_adapter.num_steps(batches))
         logs = self._run_evaluation(batches, callbacks)
         return self._format_batch_logs(logs, return_dict)
 
@@ -421,11 +425,12 @@ class Trainer:
         batches = data_adapter.make_batches(x, None, None, batch_size, False, steps, self._device())
         verbose = 1 if verbose == "auto" else verbose
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                 verbose=verbose, epochs=1, steps=len(batches))
+                                 verbose=verbose, epochs=1,
+                                 steps=data_adapter.num_steps(batches))
         callbacks.on_predict_begin()
         outputs = []
-        with torch.no_grad():
-            for step, batch in enumerate(batches):
+        with torch.no_grad(), contextlib.closing(iter(batches)) as epoch:
+            for step, batch in enumerate(epoch):
                 callbacks.on_predict_batch_begin(step)
                 outputs.append(self.predict_step(batch))
                 callbacks.on_predict_batch_end(step, {"outputs": outputs[-1]})
