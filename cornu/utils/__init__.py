@@ -16,3 +16,4 @@ from cornu.saving.object_registration import (  # noqa: F401
     get_registered_object, register_keras_serializable)
 from cornu.saving.serialization_lib import (  # noqa: F401
     deserialize_keras_object, serialize_keras_object)
+from cornu.utils.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: F401

@@ -6,9 +6,9 @@ import torch.nn.functional as F
 
 from cornu.backend.config import standardize_data_format
 from cornu.utils import directory_dataset as dd
+from cornu.utils.image_utils import COLOR_MODES, centered_crop, check_color_mode, load_img
 
 ALLOWED_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
-_CHANNELS = {"grayscale": ("L", 1), "rgb": ("RGB", 3), "rgba": ("RGBA", 4)}
 # Keras's names -> torch's modes (Keras's "nearest" samples pixel centres: torch's
 # "nearest-exact", as in Keras's torch backend and TensorFlow).
 _INTERPOLATIONS = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic",
@@ -51,9 +51,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         A `DirectoryDataset` yielding `(images, labels)` float32 / label tensors, or two of
         them with `subset="both"`.
     """
-    if color_mode not in _CHANNELS:
-        raise ValueError(f"`color_mode` must be one of {sorted(_CHANNELS)}. "
-                         f"Received: color_mode={color_mode!r}")
+    check_color_mode(color_mode)
     interpolation = interpolation.lower() if isinstance(interpolation, str) else interpolation
     if interpolation not in _INTERPOLATIONS:
         raise ValueError(f"`interpolation` must be one of {sorted(_INTERPOLATIONS)}. "
@@ -83,13 +81,10 @@ def load_image(path, image_size, color_mode="rgb", interpolation="bilinear",
                crop_to_aspect_ratio=False, pad_to_aspect_ratio=False,
                data_format="channels_last"):
     """One image file as a float32 tensor of `image_size`, values 0-255."""
-    try:
-        from PIL import Image
-    except ImportError as e:
-        raise ImportError("Reading images needs Pillow: `pip install pillow`.") from e
-    mode, _ = _CHANNELS[color_mode]
-    with Image.open(path) as img:
-        array = np.asarray(img.convert(mode), dtype=np.float32)
+    img = load_img(path, color_mode)
+    mode = COLOR_MODES[color_mode]
+    # Batches hold 8-bit channels: 16- and 32-bit grayscale files are converted too.
+    array = np.asarray(img if img.mode == mode else img.convert(mode), dtype=np.float32)
     image = torch.from_numpy(array.reshape(array.shape[0], array.shape[1], -1)).permute(2, 0, 1)
     height, width = image_size
     if crop_to_aspect_ratio:
@@ -104,9 +99,7 @@ def load_image(path, image_size, color_mode="rgb", interpolation="bilinear",
 
 
 def _crop_to_ratio(image, height, width):
-    h, w = image.shape[1:]
-    crop_h, crop_w = min(h, w * height // width), min(w, h * width // height)
-    top, left = (h - crop_h) // 2, (w - crop_w) // 2
+    top, left, crop_h, crop_w = centered_crop(*image.shape[1:], height, width)
     return image[:, top:top + crop_h, left:left + crop_w]
 
 
