@@ -20,6 +20,7 @@ _TOP_LEVEL = {
     "Layer": "cornu.layers",
     "Variable": "cornu.layers",
     "KerasTensor": "cornu.layers",
+    "InputSpec": "cornu.layers",
     "Loss": "cornu.losses",
     "Metric": "cornu.metrics",
     "Optimizer": "cornu.optimizers",

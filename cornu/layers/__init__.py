@@ -6,6 +6,7 @@ Each family lives in its own subpackage, whose `__init__` lists what it exports.
 from cornu.backend.keras_tensor import KerasTensor  # noqa: F401
 from cornu.backend.variable import Variable  # noqa: F401
 from cornu.layers.input_layer import Input, InputLayer  # noqa: F401
+from cornu.layers.input_spec import InputSpec  # noqa: F401
 from cornu.layers.layer import Layer  # noqa: F401
 from cornu.layers.activations import *  # noqa: F401,F403
 from cornu.layers.attention import *  # noqa: F401,F403

@@ -19,6 +19,7 @@ from cornu.backend import symbolic
 from cornu.backend.config import device as default_device
 from cornu.backend.keras_tensor import KerasTensor
 from cornu.backend.variable import Variable, make_variable
+from cornu.layers.input_spec import InputSpec, assert_input_compatibility  # noqa: F401
 from cornu.layers.node import Node
 from cornu.utils import naming, tree
 from cornu.utils.dtypes import to_torch_dtype
@@ -445,7 +446,7 @@ class Layer(torch.nn.Module):
         sig = self._signature
         self.__dict__["_fast"] = (
             self.built and not sig.has_training and not sig.has_mask
-            and self.activity_regularizer is None
+            and self.activity_regularizer is None and self.input_spec is None
             and type(self).compute_mask is Layer.compute_mask
             and not self._forward_hooks and not self._forward_pre_hooks)
 
@@ -475,6 +476,9 @@ class Layer(torch.nn.Module):
 
     def _call_full(self, args, kwargs):
         if symbolic.any_symbolic((args, kwargs)):
+            if self.input_spec is not None:
+                first = args[0] if args else kwargs.get(self._signature.first_arg)
+                assert_input_compatibility(self.input_spec, first, self.name)
             return self._symbolic_call(args, kwargs)
         args = list(args)
         sig = self._signature
@@ -484,6 +488,8 @@ class Layer(torch.nn.Module):
             raise ValueError(f"Layer '{self.name}' was called without inputs.")
         inputs = self._convert_inputs(args[0])
         args[0] = inputs
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, inputs, self.name)
         training = kwargs.get("training")
         if training is None:
             training = current_training()
