@@ -5,12 +5,13 @@ each, a seeded global shuffle, the validation split taken from the end), then se
 batches by `DirectoryDataset`, an iterable that `fit`, `evaluate` and `predict` accept.
 """
 
-import copy
 import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
+
+from cornu.utils.batch_dataset import BatchDataset
 
 LABEL_MODES = ("int", "categorical", "binary", None)
 
@@ -173,12 +174,13 @@ def encode_labels(labels, label_mode, num_classes):
     return torch.nn.functional.one_hot(labels.long(), num_classes).to(torch.float32)
 
 
-class DirectoryDataset:
+class DirectoryDataset(BatchDataset):
     """Batches read from files: `(inputs, labels)`, or inputs alone when there are no labels.
 
     Iterating again starts a new epoch, reshuffled when `shuffle` is set. Keras's
     `class_names` and `file_paths` attributes are there; `take(n)` gives the first n batches
-    and `map(function)` a dataset of transformed batches, as with a `tf.data.Dataset`.
+    and `map(function)` a dataset of transformed batches, as with a `tf.data.Dataset`
+    (see `BatchDataset`).
 
     Args:
         file_paths: the files, in order.
@@ -201,18 +203,11 @@ class DirectoryDataset:
         self._batch_size, self._shuffle, self._label_mode = batch_size, shuffle, label_mode
         self._rng = np.random.default_rng(seed)
         self._num_classes = len(class_names) if class_names else 0
-        self._functions = ()
 
     def __len__(self):
         if self._batch_size is None:
             return len(self.file_paths)
         return -(-len(self.file_paths) // self._batch_size)
-
-    def __iter__(self):
-        for batch in self._batches():
-            for function in self._functions:
-                batch = function(*batch) if isinstance(batch, tuple) else function(batch)
-            yield batch
 
     def _batches(self):
         order = np.arange(len(self.file_paths))
@@ -238,25 +233,6 @@ class DirectoryDataset:
                 labels = encode_labels(self._labels[index], self._label_mode,
                                        self._num_classes)
                 yield inputs, (labels if self._batch_size else labels[0])
-
-    def take(self, count):
-        """The first `count` batches."""
-        for i, batch in enumerate(self):
-            if i >= count:
-                return
-            yield batch
-
-    def map(self, function):
-        """A dataset yielding `function(inputs, labels)` (or `function(inputs)`) per batch.
-
-        Example: `train_ds.map(lambda x, y: (rescale(x), y))`. The function runs lazily as
-        batches are read.
-        """
-        if not callable(function):
-            raise TypeError(f"`map` expects a callable. Received: {function!r}")
-        mapped = copy.copy(self)
-        mapped._functions = self._functions + (function,)
-        return mapped
 
     def __repr__(self):
         return (f"<DirectoryDataset: {len(self.file_paths)} files, {len(self)} batches, "
