@@ -20,3 +20,15 @@ from cornu.layers.regularization import *  # noqa: F401,F403
 from cornu.layers.reshaping import *  # noqa: F401,F403
 from cornu.layers.rnn import *  # noqa: F401,F403
 from cornu.layers.core.op_layer import OpLayer  # noqa: F401
+
+
+def serialize(layer):
+    """A layer's config as Keras writes it (`module`, `class_name`, `config`, ...)."""
+    from cornu.saving.serialization_lib import serialize_keras_object
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """The layer a `serialize` config (or a class name) describes."""
+    from cornu.saving.serialization_lib import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects=custom_objects)

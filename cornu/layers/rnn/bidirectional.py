@@ -3,8 +3,7 @@
 import torch
 
 from cornu.layers.layer import Layer
-from cornu.layers.rnn.cell_call import build_sublayer
-from cornu.layers.rnn.rnn import serialize_layer
+from cornu.layers.nested_layers import build_sublayer, serialize_layer
 from cornu.saving.serialization_lib import deserialize_keras_object
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)

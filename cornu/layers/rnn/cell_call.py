@@ -3,20 +3,6 @@
 from cornu.layers.layer import Layer
 
 
-def build_sublayer(layer, input_shape, parent=None):
-    """Builds a nested layer (cell or wrapped layer) for `input_shape`, once.
-
-    The layer's weights land on the parent's build device and under the parent's name scope
-    (the parent is building when this runs).
-    """
-    if layer.built:
-        return
-    device = parent.__dict__.get("_build_device") if parent is not None else None
-    if device is not None:
-        layer.__dict__["_build_device"] = device
-    layer.build_from_config({"input_shape": tuple(input_shape)})
-
-
 def cell_step(cell, inputs, states, training):
     """One step of `cell`; returns `(output, new_states)` with `new_states` a list.
 

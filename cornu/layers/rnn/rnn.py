@@ -7,10 +7,11 @@ from cornu import regularizers
 from cornu.layers.layer import Layer
 from cornu.layers.rnn import fused
 from cornu.layers.rnn.dropout_rnn_cell import DropoutRNNCell
-from cornu.layers.rnn.cell_call import build_sublayer, cell_step
+from cornu.layers.nested_layers import build_sublayer, serialize_layer
+from cornu.layers.rnn.cell_call import cell_step
 from cornu.layers.rnn.stacked_rnn_cells import StackedRNNCells
 from cornu.layers.rnn.step_loop import run_steps
-from cornu.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
+from cornu.saving.serialization_lib import deserialize_keras_object
 from cornu.utils import tree
 
 _RNN_FLAGS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll",
@@ -20,14 +21,6 @@ _RNN_FLAGS = ("return_sequences", "return_state", "go_backwards", "stateful", "u
 def cell_property(name):
     """A read-only layer attribute that reads the cell's attribute `name`."""
     return property(lambda self: getattr(self.cell, name), doc=f"The cell's `{name}`.")
-
-
-def serialize_layer(layer):
-    """A nested layer's config, without its build config (the parent builds it)."""
-    config = serialize_keras_object(layer)
-    if isinstance(config, dict):
-        config.pop("build_config", None)
-    return config
 
 
 def _dropout_cells(cell):

@@ -3,7 +3,8 @@
 import torch
 
 from cornu.layers.layer import Layer
-from cornu.layers.rnn.cell_call import build_sublayer, cell_step
+from cornu.layers.nested_layers import build_sublayer
+from cornu.layers.rnn.cell_call import cell_step
 from cornu.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
 
 

@@ -1,13 +1,11 @@
 """`TimeDistributed`: applies a layer to every time step of a sequence."""
 
-from cornu.layers.layer import Layer
-from cornu.layers.rnn.cell_call import build_sublayer
-from cornu.layers.rnn.rnn import serialize_layer
-from cornu.saving.serialization_lib import deserialize_keras_object
+from cornu.layers.core.wrapper import Wrapper
+from cornu.layers.nested_layers import build_sublayer
 from cornu.utils import tree
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies `layer` to each slice `inputs[:, t]` of a `(batch, time, ...)` input.
 
     The time axis is folded into the batch, so the wrapped layer runs once on
@@ -19,11 +17,7 @@ class TimeDistributed(Layer):
     """
 
     def __init__(self, layer, **kwargs):
-        super().__init__(**kwargs)
-        if not isinstance(layer, Layer):
-            raise ValueError(f"Layer '{self.name}' (TimeDistributed) expects a Layer instance "
-                             f"as `layer`. Received: layer={layer!r}")
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
 
     def _child_shape(self, input_shape):
@@ -66,14 +60,3 @@ class TimeDistributed(Layer):
         outputs = self.layer(inputs.reshape((batch * time,) + tuple(inputs.shape[2:])), **kwargs)
         return tree.map_structure(
             lambda o: o.reshape((batch, time) + tuple(o.shape[1:])), outputs)
-
-    def get_config(self):
-        config = super().get_config()
-        config["layer"] = serialize_layer(self.layer)
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        config["layer"] = deserialize_keras_object(config["layer"], custom_objects=custom_objects)
-        return super().from_config(config)
