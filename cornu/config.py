@@ -14,8 +14,12 @@ from cornu.backend.config import (  # noqa: F401
     epsilon,
     floatx,
     image_data_format,
+    max_epochs,
+    max_steps_per_epoch,
     set_device,
     set_epsilon,
     set_floatx,
     set_image_data_format,
+    set_max_epochs,
+    set_max_steps_per_epoch,
 )

@@ -1,4 +1,6 @@
-"""Global settings: float type, fuzz factor, image layout and default device."""
+"""Global settings: float type, fuzz factor, image layout, default device, debug limits."""
+
+import os
 
 import torch
 
@@ -6,6 +8,18 @@ _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _DEVICE = None  # None: CUDA when available, else CPU
+
+
+def _int_from_env(*names):
+    for name in names:
+        if os.environ.get(name):
+            return int(os.environ[name])
+    return None
+
+
+# Caps for quick debugging runs of whole scripts (None: no cap), as in Keras.
+_MAX_EPOCHS = _int_from_env("CORNU_MAX_EPOCHS", "KERAS_MAX_EPOCHS")
+_MAX_STEPS_PER_EPOCH = _int_from_env("CORNU_MAX_STEPS_PER_EPOCH", "KERAS_MAX_STEPS_PER_EPOCH")
 
 _VALID_FLOATX = ("float16", "bfloat16", "float32", "float64")
 
@@ -77,3 +91,35 @@ def set_device(name):
 def backend():
     """The name of the backend: always `"torch"`."""
     return "torch"
+
+
+def max_epochs():
+    """The cap on `fit`'s epochs set by `set_max_epochs` (or `CORNU_MAX_EPOCHS` /
+    `KERAS_MAX_EPOCHS`), or None."""
+    return _MAX_EPOCHS
+
+
+def set_max_epochs(max_epochs):
+    """Caps the epochs of every `fit` (a debugging aid; None removes the cap).
+
+    Args:
+        max_epochs: an int, or None.
+    """
+    global _MAX_EPOCHS
+    _MAX_EPOCHS = None if max_epochs is None else int(max_epochs)
+
+
+def max_steps_per_epoch():
+    """The cap on steps per epoch set by `set_max_steps_per_epoch` (or the environment
+    variables `CORNU_MAX_STEPS_PER_EPOCH` / `KERAS_MAX_STEPS_PER_EPOCH`), or None."""
+    return _MAX_STEPS_PER_EPOCH
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch):
+    """Caps the steps of every epoch of `fit`, `evaluate` and `predict` (None removes it).
+
+    Args:
+        max_steps_per_epoch: an int, or None.
+    """
+    global _MAX_STEPS_PER_EPOCH
+    _MAX_STEPS_PER_EPOCH = None if max_steps_per_epoch is None else int(max_steps_per_epoch)

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
+from cornu.backend import config
 from cornu.utils import tree
 from cornu.utils.py_dataset import PyDataset
 
@@ -394,6 +395,10 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
     weights (for arrays once, for other sources batch by batch). `resume=False` makes every
     epoch of a PyDataset start a new pass (validation).
     """
+    limit = config.max_steps_per_epoch()
+    if limit and (not steps or limit < steps):
+        warnings.warn(f"Limiting steps_per_epoch to {limit}", stacklevel=3)
+        steps = limit
     x, y, sample_weight = (_numbers_to_array(v) for v in (x, y, sample_weight))
     if is_array_structure(x):
         if class_weight is not None:

@@ -6,10 +6,12 @@ when something is printed or a callback reads the logs.
 """
 
 import contextlib
+import warnings
 
 import torch
 
 from cornu import optimizers as optimizers_module
+from cornu.backend import config
 from cornu.callbacks.callback_list import CallbackList
 from cornu.distribution.data_parallel import distribution, is_chief
 from cornu.trainers import data_adapter
@@ -276,6 +278,9 @@ class Trainer:
             validation_freq: validate every this many epochs.
         """
         self._assert_compiled()
+        if config.max_epochs() and config.max_epochs() < epochs:
+            warnings.warn(f"Limiting epochs to {config.max_epochs()}", stacklevel=2)
+            epochs = config.max_epochs()
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_adapter.train_validation_split(
                 (x, y, sample_weight), validation_split)
