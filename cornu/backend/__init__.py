@@ -11,6 +11,7 @@ from cornu.backend.config import (  # noqa: F401
     set_image_data_format,
     standardize_data_format,
 )
+from cornu.backend.global_state import clear_session  # noqa: F401
 
 
 def __getattr__(name):
@@ -20,9 +21,6 @@ def __getattr__(name):
                "categorical_crossentropy", "binary_crossentropy": "binary_crossentropy"}
     if name == "batch_flatten":
         return lambda x: ops.reshape(x, (x.shape[0], -1))
-    if name == "clear_session":
-        from cornu.utils.naming import reset_uids
-        return reset_uids
     target = aliases.get(name, name)
     if target and hasattr(ops, target):
         return getattr(ops, target)

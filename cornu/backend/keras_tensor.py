@@ -7,6 +7,12 @@ from cornu.utils.dtypes import dtype_name
 _uid = itertools.count()
 
 
+def reset_uids():
+    """Numbers default tensor names from 0 again (used by `clear_session`)."""
+    global _uid
+    _uid = itertools.count()
+
+
 class KerasTensor:
     """What `Input()` and layers called on symbolic inputs return.
 

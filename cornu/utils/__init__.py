@@ -18,3 +18,4 @@ from cornu.saving.serialization_lib import (  # noqa: F401
     deserialize_keras_object, serialize_keras_object)
 from cornu.utils.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: F401
 from cornu.utils.timeseries_dataset_utils import timeseries_dataset_from_array  # noqa: F401
+from cornu.backend.global_state import clear_session  # noqa: F401
