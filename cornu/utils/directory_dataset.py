@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
+from cornu.utils import io_utils
 from cornu.utils.batch_dataset import BatchDataset
 
 LABEL_MODES = ("int", "categorical", "binary", None)
@@ -63,7 +64,8 @@ def index_directory(directory, labels, formats, class_names=None, shuffle=True, 
         names = [str(label) for label in sorted(set(labels.tolist()))]
     if verbose:
         found = f"Found {len(paths)} files"
-        print(f"{found}." if labels is None else f"{found} belonging to {len(names)} classes.")
+        io_utils.print_msg(f"{found}." if labels is None
+                           else f"{found} belonging to {len(names)} classes.")
     if shuffle:
         seed = np.random.randint(1e6) if seed is None else seed
         np.random.RandomState(seed).shuffle(paths)
@@ -122,7 +124,7 @@ def split(paths, labels, validation_split, subset, verbose=True):
             "validation; use a larger split or more files.")
     part = slice(None, -count) if subset == "training" else slice(-count, None)
     if verbose:
-        print(f"Using {len(paths[part])} files for {subset}.")
+        io_utils.print_msg(f"Using {len(paths[part])} files for {subset}.")
     return paths[part], None if labels is None else labels[part]
 
 
