@@ -39,3 +39,27 @@ class Node:
 
     def __repr__(self):
         return f"<Node layer={self.layer.name} inputs={len(self.input_tensors)}>"
+
+
+def get_source_inputs(tensor):
+    """The `Input` tensors a symbolic tensor is computed from, in first-seen order.
+
+    Args:
+        tensor: a KerasTensor (an `Input` gives itself).
+
+    Returns:
+        A list of KerasTensors.
+    """
+    history = getattr(tensor, "_keras_history", None)
+    if history is None:
+        return [tensor]
+    layer, node_index, _ = history
+    node = layer._inbound_nodes[node_index]
+    if node.is_input:
+        return [tensor]
+    sources = []
+    for x in node.input_tensors:
+        for source in get_source_inputs(x):
+            if not any(source is seen for seen in sources):
+                sources.append(source)
+    return sources

@@ -37,6 +37,19 @@ def unpack_x_y_sample_weight(data):
         f"Received a tuple of {len(data)} elements.")
 
 
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The batch tuple `unpack_x_y_sample_weight` splits: `x`, `(x, y)` or `(x, y, sw)`.
+
+    A lone `x` that is itself a tuple or list is wrapped as `(x,)` so it is not read as
+    `(x, y)`; a `sample_weight` without `y` is dropped, as in Keras.
+    """
+    if y is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
 def _is_array(x):
     return isinstance(x, (np.ndarray, torch.Tensor))
 

@@ -19,3 +19,24 @@ from cornu.saving.serialization_lib import (  # noqa: F401
 from cornu.utils.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: F401
 from cornu.utils.timeseries_dataset_utils import timeseries_dataset_from_array  # noqa: F401
 from cornu.backend.global_state import clear_session  # noqa: F401
+from cornu.utils.io_utils import (  # noqa: F401
+    disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled)
+
+# Modules below `cornu.utils` import it, so these load on first use.
+_LAZY = {
+    "is_keras_tensor": "cornu.backend.keras_tensor",
+    "get_source_inputs": "cornu.layers.node",
+    "pack_x_y_sample_weight": "cornu.trainers.data_adapter",
+    "unpack_x_y_sample_weight": "cornu.trainers.data_adapter",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'cornu.utils' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))
