@@ -2,12 +2,14 @@
 
 from cornu.optimizers import schedules
 from cornu.optimizers.adadelta import Adadelta
+from cornu.optimizers.adafactor import Adafactor
 from cornu.optimizers.adagrad import Adagrad
 from cornu.optimizers.adam import Adam
 from cornu.optimizers.adamax import Adamax
 from cornu.optimizers.adamw import AdamW
 from cornu.optimizers.base_optimizer import Optimizer
 from cornu.optimizers.ftrl import Ftrl
+from cornu.optimizers.lamb import Lamb
 from cornu.optimizers.lion import Lion
 from cornu.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from cornu.optimizers.nadam import Nadam
@@ -15,7 +17,7 @@ from cornu.optimizers.rmsprop import RMSprop
 from cornu.optimizers.sgd import SGD
 from cornu.saving import serialization_lib
 
-ALL_OBJECTS = (Optimizer, Adadelta, Adagrad, Adam, Adamax, AdamW, Ftrl, Lion,
+ALL_OBJECTS = (Optimizer, Adadelta, Adafactor, Adagrad, Adam, Adamax, AdamW, Ftrl, Lamb, Lion,
                LossScaleOptimizer, Nadam, RMSprop, SGD)
 # Looked up by class name or its lowercase form ("Adam", "adam").
 _BY_NAME = {**{c.__name__: c for c in ALL_OBJECTS}, **{c.__name__.lower(): c for c in ALL_OBJECTS}}

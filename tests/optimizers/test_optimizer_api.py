@@ -16,7 +16,8 @@ def _params():
 
 
 @pytest.mark.parametrize("name", ["adam", "Adam", "sgd", "rmsprop", "adamw", "adagrad",
-                                  "adadelta", "adamax", "nadam", "lion", "ftrl"])
+                                  "adadelta", "adamax", "nadam", "lion", "ftrl", "lamb",
+                                  "Lamb", "adafactor", "Adafactor"])
 def test_get_by_name(name):
     opt = optimizers.get(name)
     assert type(opt).__name__.lower() == name.lower()
@@ -188,14 +189,15 @@ def test_finalize_variable_values_with_ema():
 
 
 @pytest.mark.parametrize("name", ["sgd", "rmsprop", "adam", "adamw", "nadam", "adamax",
-                                  "adagrad", "lion"])
+                                  "adagrad", "lion", "lamb", "adafactor"])
 def test_linear_regression_loss_decreases(name):
     torch.manual_seed(0)
     model = torch.nn.Linear(4, 1)
     x = torch.randn(64, 4)
     y = x @ torch.tensor([[1.0], [-2.0], [0.5], [3.0]]) + 0.3
     opt = optimizers.get(name)
-    opt.learning_rate = 0.5 if name == "adagrad" else 0.05
+    # Lamb and Adafactor scale steps by the weights' norm, so they need a larger rate here.
+    opt.learning_rate = {"adagrad": 0.5, "lamb": 0.2, "adafactor": 0.2}.get(name, 0.05)
     params = list(model.parameters())
     losses = []
     for _ in range(50):
@@ -223,3 +225,23 @@ def test_custom_keras_style_update_step():
         warnings.simplefilter("error")
         PlainSGD().step(params)
     torch.testing.assert_close(params[1].detach(), before - 0.1)
+
+
+@pytest.mark.parametrize("opt", [
+    optimizers.Lamb(learning_rate=0.02, beta_1=0.8, epsilon=1e-6, weight_decay=0.01),
+    optimizers.Adafactor(learning_rate=schedules.ExponentialDecay(0.1, 10, 0.9),
+                         beta_2_decay=-0.6, epsilon_2=1e-2, clip_threshold=2.0,
+                         relative_step=False, use_ema=True),
+], ids=["lamb", "adafactor"])
+def test_lamb_adafactor_config_round_trip(opt):
+    restored = optimizers.deserialize(optimizers.serialize(opt))
+    assert type(restored) is type(opt)
+    assert restored.get_config() == opt.get_config()
+
+
+def test_adafactor_factors_rank_3_weights_on_the_last_two_axes():
+    opt = optimizers.Adafactor()
+    weights = [torch.nn.Parameter(torch.randn(2, 3, 4)), torch.nn.Parameter(torch.randn(4))]
+    opt.build(weights)
+    shapes = [tuple(v.shape) for v in opt.variables[2:]]
+    assert shapes == [(2, 3), (2, 4), (2, 3, 4), (), (), (4,)]

@@ -56,6 +56,15 @@ CASES = [
     ("Ftrl", {"learning_rate": 0.1, "l1_regularization_strength": 0.01,
               "l2_regularization_strength": 0.02, "l2_shrinkage_regularization_strength": 0.01,
               "beta": 0.1, "learning_rate_power": -0.3}),
+    ("Lamb", {}),
+    ("Lamb", {"learning_rate": 0.01, "beta_1": 0.8, "weight_decay": 0.05, "clipnorm": 1.0}),
+    ("Lamb", {"use_ema": True, "gradient_accumulation_steps": 2, "learning_rate": 0.01}),
+    ("Adafactor", {}),
+    ("Adafactor", {"learning_rate": 0.1, "beta_2_decay": -0.5, "epsilon_2": 0.01,
+                   "clip_threshold": 0.5, "weight_decay": 0.01}),
+    ("Adafactor", {"learning_rate": ("ExponentialDecay", dict(initial_learning_rate=0.5,
+                                                              decay_steps=4, decay_rate=0.5)),
+                   "relative_step": False, "use_ema": True}),
 ]
 
 
@@ -138,10 +147,27 @@ def test_skipped_gradients_match_keras():
     _check([p.detach().numpy() for p in params], [v.numpy() for v in kvars])
 
 
+@pytest.mark.parametrize("name", ["Lamb", "Adafactor"])
+def test_zero_weights_match_keras(name):
+    """Lamb's trust ratio is 1 for a zero weight; Adafactor's scale falls back to epsilon_2."""
+    init, grads = _data(seed=3)
+    init = [np.zeros_like(v) for v in init]
+    grads = grads[:3]
+    expected, _ = _run_keras(name, {}, init, grads)
+    opt = _make(cornu, name, {})
+    params = [torch.nn.Parameter(torch.tensor(v)) for v in init]
+    for step_grads in grads:
+        for p, g in zip(params, step_grads):
+            p.grad = torch.tensor(g)
+        opt.step(params)
+    _check([p.detach().numpy() for p in params], expected)
+
+
 OPTIMIZER_CONFIGS = [
     ("SGD", {}), ("SGD", {"momentum": 0.9}), ("RMSprop", {"momentum": 0.5, "centered": True}),
     ("Adagrad", {}), ("Adadelta", {}), ("Adam", {"amsgrad": True}), ("AdamW", {}),
     ("Adamax", {}), ("Nadam", {}), ("Lion", {}), ("Ftrl", {}),
+    ("Lamb", {}), ("Adafactor", {"relative_step": False}),
     ("Adam", {"use_ema": True, "gradient_accumulation_steps": 2}),
 ]
 
@@ -171,7 +197,7 @@ def test_loss_scale_optimizer_variables_match_keras():
     assert opt.get_config()["initial_scale"] == keras_opt.get_config()["initial_scale"]
 
 
-@pytest.mark.parametrize("name,kwargs", OPTIMIZER_CONFIGS[:11], ids=lambda x: str(x))
+@pytest.mark.parametrize("name,kwargs", OPTIMIZER_CONFIGS[:13], ids=lambda x: str(x))
 def test_config_matches_keras(name, kwargs):
     keras_config = _make(keras, name, kwargs).get_config()
     config = _make(cornu, name, kwargs).get_config()
