@@ -10,3 +10,10 @@ from cornu.layers.preprocessing.hashing import Hashing  # noqa: F401
 from cornu.layers.preprocessing.integer_lookup import IntegerLookup  # noqa: F401
 from cornu.layers.preprocessing.string_lookup import StringLookup  # noqa: F401
 from cornu.layers.preprocessing.text_vectorization import TextVectorization  # noqa: F401
+from cornu.layers.preprocessing.random_flip import RandomFlip  # noqa: F401
+from cornu.layers.preprocessing.random_rotation import RandomRotation  # noqa: F401
+from cornu.layers.preprocessing.random_zoom import RandomZoom  # noqa: F401
+from cornu.layers.preprocessing.random_translation import RandomTranslation  # noqa: F401
+from cornu.layers.preprocessing.random_contrast import RandomContrast  # noqa: F401
+from cornu.layers.preprocessing.random_brightness import RandomBrightness  # noqa: F401
+from cornu.layers.preprocessing.random_crop import RandomCrop  # noqa: F401
