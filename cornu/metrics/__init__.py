@@ -48,6 +48,12 @@ from cornu.metrics.confusion_metrics import (
     TrueNegatives,
     TruePositives,
 )
+from cornu.metrics.correlation_metrics import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
 from cornu.metrics.f_score_metrics import F1Score, FBetaScore
 from cornu.metrics.iou_metrics import IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from cornu.metrics.metric import Metric
@@ -92,7 +98,8 @@ ALL_OBJECTS = (
     CategoricalHinge, KLDivergence, Poisson, BinaryCrossentropy, CategoricalCrossentropy,
     SparseCategoricalCrossentropy, Accuracy, BinaryAccuracy, CategoricalAccuracy,
     SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, F1Score,
-    FBetaScore, IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU,
+    FBetaScore, IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU, PearsonCorrelation,
+    ConcordanceCorrelation,
 )
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
@@ -112,7 +119,8 @@ FUNCTIONS = {fn.__name__: fn for fn in (
     mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error,
     log_cosh, huber, kl_divergence, poisson, hinge, squared_hinge, categorical_hinge,
     binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
-    categorical_focal_crossentropy, sparse_categorical_crossentropy,
+    categorical_focal_crossentropy, sparse_categorical_crossentropy, pearson_correlation,
+    concordance_correlation,
 )}
 _ACCURACY_NAMES = ("accuracy", "acc")
 _CROSSENTROPY_NAMES = ("crossentropy", "ce")

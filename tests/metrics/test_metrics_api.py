@@ -30,6 +30,7 @@ INSTANCES = [
     metrics.BinaryCrossentropy(from_logits=True), metrics.CategoricalCrossentropy(label_smoothing=0.1),
     metrics.SparseCategoricalCrossentropy(from_logits=True),
     metrics.MeanMetricWrapper(metrics.mean_squared_error),
+    metrics.PearsonCorrelation(axis=(0, 1)), metrics.ConcordanceCorrelation(name="ccc"),
 ]
 SPARSE = (metrics.SparseCategoricalAccuracy, metrics.SparseTopKCategoricalAccuracy,
           metrics.SparseCategoricalCrossentropy, metrics.MeanIoU, metrics.IoU)
@@ -169,6 +170,8 @@ def test_function_metric_is_named_after_the_function():
     ("binary_accuracy", metrics.BinaryAccuracy), ("SparseCategoricalAccuracy",
                                                    metrics.SparseCategoricalAccuracy),
     ("root_mean_squared_error", metrics.RootMeanSquaredError), ("bce", metrics.BinaryCrossentropy),
+    ("pearson_correlation", metrics.PearsonCorrelation),
+    ("ConcordanceCorrelation", metrics.ConcordanceCorrelation),
 ])
 def test_get_by_name(name, cls):
     assert type(metrics.get(name)) is cls
@@ -259,3 +262,13 @@ def test_argument_validation():
         metrics.R2Score(class_aggregation="sum")
     with pytest.raises(ValueError, match="out of range"):
         metrics.IoU(3, [0, 3])
+
+
+def test_correlation_metrics_are_maximized():
+    from cornu.callbacks.monitor_callback import metric_direction
+
+    assert metric_direction(metrics.PearsonCorrelation()) == "up"
+    assert metric_direction(metrics.ConcordanceCorrelation()) == "up"
+    y = torch.tensor([[0.0, 1.0, 2.0], [3.0, 1.0, 2.0]])
+    torch.testing.assert_close(metrics.pearson_correlation(y, 2 * y + 1), torch.ones(2))
+    assert float(metrics.concordance_correlation(y, 2 * y + 1).max()) < 1.0

@@ -48,6 +48,10 @@ def _data(kind, rng):
         return rng.integers(0, C, (N,)).astype("int64"), rng.normal(size=(N, C)).astype("float32")
     if kind == "sparse_seq":
         return rng.integers(0, C, (N, 3)).astype("int64"), _probs(rng, (N, 3, C))
+    if kind == "correlated":
+        y_true = rng.normal(size=(N, 6)).astype("float32")
+        noise = rng.normal(size=(N, 6)).astype("float32")
+        return y_true, (0.8 * y_true + 0.4 * noise + 0.3).astype("float32")
     if kind == "labels":
         return rng.integers(0, C, (N,)).astype("float32"), rng.integers(0, C, (N,)).astype("float32")
     raise KeyError(kind)
@@ -134,6 +138,14 @@ CASES = [
     ("SparseCategoricalCrossentropy", {}, "sparse"),
     ("SparseCategoricalCrossentropy", {"from_logits": True}, "sparse_logits"),
     ("SparseCategoricalCrossentropy", {"from_logits": True, "ignore_class": 1}, "sparse_logits"),
+    ("PearsonCorrelation", {}, "regression"),
+    ("PearsonCorrelation", {}, "correlated"),
+    ("PearsonCorrelation", {"axis": 0}, "correlated"),
+    ("PearsonCorrelation", {"axis": (0, 1)}, "correlated"),
+    ("ConcordanceCorrelation", {}, "regression"),
+    ("ConcordanceCorrelation", {}, "correlated"),
+    ("ConcordanceCorrelation", {"axis": 0}, "correlated"),
+    ("ConcordanceCorrelation", {"axis": (0, 1)}, "correlated"),
 ]
 
 
@@ -150,7 +162,7 @@ def _ours(metric):
 @pytest.mark.parametrize("class_name,kwargs,kind", CASES,
                          ids=[f"{c}-{i}" for i, (c, _, _) in enumerate(CASES)])
 def test_metric_matches_keras(class_name, kwargs, kind, weighted):
-    if weighted and kwargs.get("axis") == 0:
+    if weighted and kwargs.get("axis", -1) != -1:
         pytest.skip("per-sample weights do not apply to a reduction over the batch axis")
     rng = np.random.default_rng(abs(hash((class_name, kind))) % 2**32)
     ours = getattr(cmetrics, class_name)(**kwargs)
@@ -198,10 +210,14 @@ FUNCTIONS = [
     ("mean_squared_error", {}, "regression"), ("kl_divergence", {}, "probs"),
     ("hinge", {}, "signed"), ("binary_crossentropy", {}, "binary"),
     ("sparse_categorical_crossentropy", {"from_logits": True}, "sparse_logits"),
+    ("pearson_correlation", {}, "correlated"), ("pearson_correlation", {"axis": 0}, "regression"),
+    ("concordance_correlation", {}, "correlated"),
+    ("concordance_correlation", {"axis": (0, 1)}, "regression"),
 ]
 
 
-@pytest.mark.parametrize("fn_name,kwargs,kind", FUNCTIONS, ids=[f[0] for f in FUNCTIONS])
+@pytest.mark.parametrize("fn_name,kwargs,kind", FUNCTIONS,
+                         ids=[f"{f[0]}-{i}" for i, f in enumerate(FUNCTIONS)])
 def test_metric_function_matches_keras(fn_name, kwargs, kind):
     y_true, y_pred = _data(kind, np.random.default_rng(3))
     got = getattr(cmetrics, fn_name)(y_true, y_pred, **kwargs).numpy()
