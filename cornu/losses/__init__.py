@@ -19,6 +19,7 @@ from cornu.losses.losses import (
     CategoricalFocalCrossentropy,
     CategoricalGeneralizedCrossEntropy,
     CategoricalHinge,
+    Circle,
     CosineSimilarity,
     Dice,
     Hinge,
@@ -35,6 +36,7 @@ from cornu.losses.losses import (
     SquaredHinge,
     Tversky,
 )
+from cornu.losses.metric_learning import circle
 from cornu.losses.overlap import dice, tversky
 from cornu.losses.regression import (
     cosine_similarity,
@@ -63,11 +65,12 @@ ALL_OBJECTS = (
     SparseCategoricalCrossentropy, MeanSquaredError, MeanAbsoluteError,
     MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity, LogCosh, Huber,
     Hinge, SquaredHinge, CategoricalHinge, Dice, Tversky, CTC, CategoricalGeneralizedCrossEntropy,
+    Circle,
     kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
     categorical_crossentropy, categorical_focal_crossentropy, sparse_categorical_crossentropy,
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber, hinge, squared_hinge,
-    categorical_hinge, dice, tversky, ctc, categorical_generalized_cross_entropy,
+    categorical_hinge, dice, tversky, ctc, categorical_generalized_cross_entropy, circle,
 )
 ALL_OBJECTS_DICT = {obj.__name__: obj for obj in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({

@@ -5,6 +5,7 @@ import torch.nn.functional as F
 
 from cornu.losses import crossentropy as ce
 from cornu.losses import hinge_losses as hinge_lib
+from cornu.losses import metric_learning
 from cornu.losses import overlap
 from cornu.losses import regression as reg
 from cornu.losses.ctc_loss import ctc
@@ -339,3 +340,28 @@ class CategoricalGeneralizedCrossEntropy(_FixedFunctionLoss):
         super().__init__(ce.categorical_generalized_cross_entropy, name=name,
                          reduction=reduction, dtype=dtype, q=q)
         self.q = q
+
+
+class Circle(_FixedFunctionLoss):
+    """Circle loss between integer labels and L2-normalized embeddings (see `circle`).
+
+    Same-label pairs are pulled together and other-label pairs pushed apart, each pair
+    weighted by how far it is from its optimum. Give it a model whose output is an
+    embedding without activation, followed by `UnitNormalization`.
+
+    Args:
+        gamma: scale of the pair logits.
+        margin: relaxation margin.
+        remove_diagonal: leave each embedding's pair with itself out of the positives.
+        reduction: how per-sample losses are reduced (rows with a zero loss are masked).
+        name: name of the loss instance.
+        dtype: dtype of the computation.
+    """
+
+    _config_keys = ("gamma", "margin", "remove_diagonal")
+
+    def __init__(self, gamma=80.0, margin=0.4, remove_diagonal=True,
+                 reduction="sum_over_batch_size", name="circle", dtype=None):
+        super().__init__(metric_learning.circle, name=name, reduction=reduction, dtype=dtype,
+                         gamma=gamma, margin=margin, remove_diagonal=remove_diagonal)
+        self.gamma, self.margin, self.remove_diagonal = gamma, margin, remove_diagonal

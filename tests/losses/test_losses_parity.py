@@ -53,6 +53,10 @@ def _data(kind):
         return RNG.integers(0, C, (N, 6)).astype("int64"), RNG.normal(size=(N, 6, C)).astype("float32")
     if kind == "image":
         return RNG.integers(0, 2, (N, 4, 4, 1)).astype("float32"), RNG.random((N, 4, 4, 1)).astype("float32")
+    if kind == "embeddings":  # 3 classes; class 2 has one member, so its row has no positive
+        labels = np.array([0, 1, 0, 1, 2, 0, 1, 1])
+        emb = RNG.normal(size=(N, C)).astype("float32")
+        return labels, emb / np.linalg.norm(emb, axis=-1, keepdims=True)
     if kind == "ctc":
         labels = RNG.integers(1, C, (N, 4))
         labels[:, 3] = 0
@@ -106,6 +110,8 @@ CASES = [
     ("Tversky", {}, "image"),
     ("Tversky", {"alpha": 0.7, "beta": 0.3, "axis": (1, 2, 3)}, "image"),
     ("CTC", {}, "ctc"),
+    ("Circle", {}, "embeddings"),
+    ("Circle", {"gamma": 2.0, "margin": 0.25, "remove_diagonal": False}, "embeddings"),
 ]
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None]
 
@@ -145,6 +151,7 @@ FUNCTIONS = [
     ("categorical_focal_crossentropy", {}, "onehot"),
     ("sparse_categorical_crossentropy", {"from_logits": True}, "sparse_logits"),
     ("dice", {}, "image"), ("tversky", {}, "image"), ("ctc", {}, "ctc"),
+    ("circle", {}, "embeddings"), ("circle", {"gamma": 5, "remove_diagonal": False}, "embeddings"),
 ]
 
 
@@ -154,6 +161,30 @@ def test_function_matches_keras(fn_name, kwargs, kind):
     got = getattr(closses, fn_name)(y_true, y_pred, **kwargs).detach().numpy()
     want = _np(getattr(keras.losses, fn_name)(y_true, y_pred, **kwargs))
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_circle_with_reference_embeddings_matches_keras():
+    labels, emb = _data("embeddings")
+    ref_labels, ref = _data("embeddings")
+    ref_labels = ref_labels[::-1].copy()
+    for kwargs in ({}, {"remove_diagonal": False, "margin": 0.1}):
+        got = closses.circle(labels, emb, ref_labels=ref_labels, ref_embeddings=ref, **kwargs)
+        want = _np(keras.losses.circle(labels, emb, ref_labels=ref_labels, ref_embeddings=ref,
+                                       **kwargs))
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+def test_circle_gradient_matches_keras():
+    """A row without positives (loss 0, masked out) leaves no NaN in the gradient."""
+    import torch
+
+    labels, emb = _data("embeddings")
+    ours = torch.tensor(emb, requires_grad=True)
+    closses.Circle(gamma=4.0)(labels, ours).backward()
+    theirs = torch.tensor(emb, requires_grad=True)
+    keras.losses.Circle(gamma=4.0)(labels, theirs).backward()
+    assert torch.isfinite(ours.grad).all()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_generalized_cross_entropy_matches_keras():
