@@ -35,6 +35,14 @@ def current_training():
     return getattr(_ctx, "training", None)
 
 
+def current_device():
+    """The device of the innermost enclosing layer call's inputs (None outside a call).
+
+    Ops that create tensors from a shape alone (`cornu.random.normal`, ...) put them there.
+    """
+    return getattr(_ctx, "device", None)
+
+
 def _scope_path():
     return getattr(_ctx, "scope", ())
 
@@ -509,7 +517,9 @@ class Layer(torch.nn.Module):
             mask = _mask_of(inputs)
         outer = getattr(_ctx, "depth", 0) == 0
         previous = current_training()
+        previous_device = current_device()
         _ctx.training = training
+        _ctx.device = _first_device(inputs) or previous_device
         _ctx.depth = getattr(_ctx, "depth", 0) + 1
         try:
             if outer:
@@ -526,6 +536,7 @@ class Layer(torch.nn.Module):
                     _attach_mask(outputs, out_mask)
         finally:
             _ctx.training = previous
+            _ctx.device = previous_device
             _ctx.depth -= 1
         return outputs
 
