@@ -145,9 +145,52 @@ def squareplus(x, b=4):
     return (x + torch.sqrt(x * x + b)) / 2
 
 
+def hard_shrink(x, threshold=0.5):
+    """`x` where `|x| > threshold`, else 0."""
+    x = _t(x)
+    return torch.where(torch.abs(x) > threshold, x, torch.zeros_like(x))
+
+
+def soft_shrink(x, threshold=0.5):
+    """`x` moved `threshold` toward 0, and 0 where `|x| <= threshold`."""
+    x = _t(x)
+    return torch.where(x > threshold, x - threshold,
+                       torch.where(x < -threshold, x + threshold, torch.zeros_like(x)))
+
+
+def sparse_sigmoid(x):
+    """0 below -1, 1 above 1, and the straight line `(x + 1) / 2` between."""
+    x = _t(x)
+    return torch.clamp((x + 1) / 2, 0.0, 1.0).to(x.dtype)
+
+
+def sparsemax(x, axis=-1):
+    """The Euclidean projection of `x` onto the probability simplex along `axis`.
+
+    Like softmax it gives a distribution, but entries below a data-dependent cut become
+    exactly 0 (Martins and Astudillo, 2016).
+    """
+    x = torch.movedim(_t(x), axis, -1)
+    z = torch.sort(x, dim=-1, descending=True).values
+    k = torch.arange(1, z.shape[-1] + 1, device=x.device, dtype=x.dtype)
+    cumulative = torch.cumsum(z, dim=-1)
+    in_support = (1 + k * z) > cumulative
+    support = in_support.sum(dim=-1, keepdim=True)
+    tau = (cumulative.gather(-1, support - 1) - 1) / support.to(x.dtype)
+    return torch.movedim(torch.clamp(x - tau, min=0), -1, axis)
+
+
+def threshold(x, threshold, default_value):
+    """`x` where `x > threshold`, else `default_value`."""
+    x = _t(x)
+    return torch.where(x > threshold, x, torch.as_tensor(default_value, dtype=x.dtype,
+                                                         device=x.device))
+
+
 _FUNCTIONS = (linear, relu, relu6, leaky_relu, elu, selu, celu, gelu, sigmoid, hard_sigmoid,
               hard_silu, silu, mish, tanh, hard_tanh, softplus, softsign, exponential,
-              log_sigmoid, softmax, log_softmax, glu, tanh_shrink, sparse_plus, squareplus)
+              log_sigmoid, softmax, log_softmax, glu, tanh_shrink, sparse_plus, squareplus,
+              hard_shrink, soft_shrink, sparse_sigmoid, sparsemax, threshold)
 ALL_OBJECTS = {f.__name__: f for f in _FUNCTIONS}
 ALL_OBJECTS.update({"swish": silu, "hard_swish": hard_silu})
 _NAME_OF = {silu: "silu", hard_silu: "hard_silu"}

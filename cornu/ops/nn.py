@@ -11,7 +11,11 @@ __all__ = [
     "relu", "relu6", "sigmoid", "softmax", "log_softmax", "tanh_activation", "gelu", "silu",
     "swish", "elu", "selu", "softplus", "softsign", "leaky_relu", "hard_sigmoid", "log_sigmoid",
     "one_hot", "binary_crossentropy", "categorical_crossentropy",
-    "sparse_categorical_crossentropy", "moments", "normalize", "dropout",
+    "sparse_categorical_crossentropy", "moments", "normalize", "dropout", "celu", "glu",
+    "hard_silu", "hard_swish", "hard_tanh", "tanh_shrink", "sparse_plus", "squareplus",
+    "soft_shrink", "hard_shrink", "threshold", "sparse_sigmoid", "sparsemax",
+    "batch_normalization", "layer_normalization", "rms_normalization", "depth_to_space",
+    "space_to_depth", "dot_product_attention",
 ]
 
 
@@ -38,6 +42,19 @@ softsign = _wrap(activations.softsign, "softsign")
 leaky_relu = _wrap(activations.leaky_relu, "leaky_relu")
 hard_sigmoid = _wrap(activations.hard_sigmoid, "hard_sigmoid")
 log_sigmoid = _wrap(activations.log_sigmoid, "log_sigmoid")
+celu = _wrap(activations.celu, "celu")
+glu = _wrap(activations.glu, "glu")
+hard_silu = _wrap(activations.hard_silu, "hard_silu")
+hard_swish = hard_silu
+hard_tanh = _wrap(activations.hard_tanh, "hard_tanh")
+tanh_shrink = _wrap(activations.tanh_shrink, "tanh_shrink")
+sparse_plus = _wrap(activations.sparse_plus, "sparse_plus")
+squareplus = _wrap(activations.squareplus, "squareplus")
+soft_shrink = _wrap(activations.soft_shrink, "soft_shrink")
+hard_shrink = _wrap(activations.hard_shrink, "hard_shrink")
+threshold = _wrap(activations.threshold, "threshold")
+sparse_sigmoid = _wrap(activations.sparse_sigmoid, "sparse_sigmoid")
+sparsemax = _wrap(activations.sparsemax, "sparsemax")
 
 
 @symbolic_op
@@ -88,4 +105,174 @@ def normalize(x, axis=-1, order=2):
 
 
 def dropout(x, rate, noise_shape=None, seed=None):
-    return F.dropout(_t(x), rate, training=True)
+    if noise_shape is None and seed is None:
+        return F.dropout(_t(x), rate, training=True)
+    from cornu import random
+    return random.dropout(_t(x), rate, noise_shape=noise_shape, seed=seed)
+
+
+def _along(v, x, axis):
+    """A 1-D per-channel tensor `v` shaped to broadcast against `x` at `axis`."""
+    v = _t(v).to(device=x.device)
+    if v.ndim == 1 and x.ndim > 1:
+        shape = [1] * x.ndim
+        shape[axis % x.ndim] = v.shape[0]
+        v = v.reshape(shape)
+    return v
+
+
+@symbolic_op
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+    """`(x - mean) / sqrt(variance + epsilon) * scale + offset`, statistics along `axis`."""
+    x = _t(x)
+    inv = torch.rsqrt(_along(variance, x, axis) + epsilon)
+    if scale is not None:
+        inv = inv * _along(scale, x, axis)
+    out = (x - _along(mean, x, axis)) * inv
+    if offset is not None:
+        out = out + _along(offset, x, axis)
+    return out.to(x.dtype)
+
+
+def _norm_axes(axis, ndim):
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    return sorted(a % ndim for a in axes)
+
+
+def _param_over(v, x, axes):
+    """A scale/offset over `axes` of `x`, shaped to broadcast against `x`."""
+    v = _t(v).to(device=x.device, dtype=x.dtype)
+    if v.ndim != x.ndim and axes != [x.ndim - 1]:
+        shape = [x.shape[d] if d in axes else 1 for d in range(x.ndim)]
+        v = v.reshape(shape)
+    return v
+
+
+@symbolic_op
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
+    """Normalizes `x` to zero mean and unit variance over `axis`, then scales and shifts."""
+    from cornu.backend.config import epsilon as default_epsilon
+    if kwargs.pop("rms_scaling", False):
+        return rms_normalization.__wrapped__(x, gamma, axis=axis, epsilon=epsilon)
+    if kwargs:
+        raise TypeError(f"Unexpected keyword arguments: {sorted(kwargs)}")
+    x = _t(x)
+    eps = default_epsilon() if epsilon is None else epsilon
+    axes = _norm_axes(axis, x.ndim)
+    if axes == list(range(x.ndim - len(axes), x.ndim)):
+        weight = None if gamma is None else _t(gamma).to(x.device, x.dtype).reshape(
+            [x.shape[d] for d in axes])
+        bias = None if beta is None else _t(beta).to(x.device, x.dtype).reshape(
+            [x.shape[d] for d in axes])
+        return F.layer_norm(x, [x.shape[d] for d in axes], weight, bias, eps)
+    mean = x.mean(dim=axes, keepdim=True)
+    var = x.var(dim=axes, keepdim=True, correction=0)
+    out = (x - mean) * torch.rsqrt(var + eps)
+    if gamma is not None:
+        out = out * _param_over(gamma, x, axes)
+    if beta is not None:
+        out = out + _param_over(beta, x, axes)
+    return out
+
+
+@symbolic_op
+def rms_normalization(x, scale=None, axis=-1, epsilon=None):
+    """`x / sqrt(mean(x ** 2) + epsilon) * scale`, the mean over `axis`."""
+    from cornu.backend.config import epsilon as default_epsilon
+    x = _t(x)
+    eps = default_epsilon() if epsilon is None else epsilon
+    axes = _norm_axes(axis, x.ndim)
+    out = x * torch.rsqrt(x.square().mean(dim=axes, keepdim=True) + eps)
+    if scale is not None:
+        out = out * _param_over(scale, x, axes)
+    return out
+
+
+def _check_block(x, block_size, data_format):
+    from cornu.backend.config import standardize_data_format
+    if x.ndim != 4:
+        raise ValueError(f"Expected a 4-D input. Received: shape={tuple(x.shape)}")
+    if not isinstance(block_size, int) or block_size < 2:
+        raise ValueError(f"`block_size` must be an int >= 2. Received: {block_size!r}")
+    return standardize_data_format(data_format)
+
+
+@symbolic_op
+def depth_to_space(x, block_size, data_format="channels_last"):
+    """Moves channels into `block_size x block_size` spatial tiles.
+
+    As Keras: channels_last reads the channels block by block (TensorFlow's order: output
+    `[h*b+i, w*b+j, c]` is input `[h, w, (i*b+j)*C' + c]`); channels_first is torch's
+    `pixel_shuffle` (input channel `c*b*b + i*b + j`).
+    """
+    x = _t(x)
+    data_format = _check_block(x, block_size, data_format)
+    b = block_size
+    if data_format == "channels_last":
+        n, h, w, c = x.shape
+        x = x.reshape(n, h, w, b, b, c // (b * b)).permute(0, 1, 3, 2, 4, 5)
+        return x.reshape(n, h * b, w * b, c // (b * b))
+    return F.pixel_shuffle(x, b)
+
+
+@symbolic_op
+def space_to_depth(x, block_size, data_format="channels_last"):
+    """Moves `block_size x block_size` spatial tiles into channels (inverse of depth_to_space)."""
+    x = _t(x)
+    data_format = _check_block(x, block_size, data_format)
+    b = block_size
+    if data_format == "channels_last":
+        n, h, w, c = x.shape
+        x = x.reshape(n, h // b, b, w // b, b, c).permute(0, 1, 3, 2, 4, 5)
+        return x.reshape(n, h // b, w // b, c * b * b)
+    return F.pixel_unshuffle(x, b)
+
+
+@symbolic_op
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None, attn_logits_soft_cap=None):
+    """Scaled dot-product attention on `(batch, length, heads, head_dim)` tensors.
+
+    `bias` is added to the logits, `mask` (bool, True = attend) hides entries, `is_causal`
+    hides future positions, `attn_logits_soft_cap` squashes the logits with `cap * tanh(l /
+    cap)`. Runs torch's fused kernel when neither bias nor soft cap needs the logits.
+    3-D inputs (no batch axis) are accepted too.
+    """
+    q, k, v = _t(query), _t(key), _t(value)
+    unbatched = q.ndim == 3
+    if unbatched:
+        q, k, v = q.unsqueeze(0), k.unsqueeze(0), v.unsqueeze(0)
+    if q.ndim != 4 or k.ndim != 4 or v.ndim != 4:
+        raise ValueError("`dot_product_attention` expects 3-D or 4-D query, key and value. "
+                         f"Received: query.shape={tuple(query.shape)}, "
+                         f"key.shape={tuple(key.shape)}, value.shape={tuple(value.shape)}")
+    q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)  # (B, N, T, H)
+    scale = 1.0 / q.shape[-1] ** 0.5 if scale is None else float(scale)
+    if bias is not None:
+        bias = _t(bias).to(q.device, q.dtype)
+    if mask is not None:
+        mask = _t(mask).to(q.device).bool()
+    if flash_attention and (bias is not None or attn_logits_soft_cap is not None):
+        raise ValueError("Flash attention does not support `bias` or `attn_logits_soft_cap`.")
+    t, s = q.shape[-2], k.shape[-2]
+    causal = torch.ones((t, s), dtype=torch.bool, device=q.device).tril() if is_causal else None
+    keep = mask
+    if causal is not None:
+        keep = causal if keep is None else keep & causal
+    if attn_logits_soft_cap is None and bias is None:
+        if mask is None and is_causal and t == s:
+            out = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale)
+        else:
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=keep, scale=scale)
+    else:
+        logits = torch.matmul(q, k.transpose(-1, -2)) * scale
+        if bias is not None:
+            logits = logits + bias
+        if attn_logits_soft_cap is not None:
+            logits = attn_logits_soft_cap * torch.tanh(logits / attn_logits_soft_cap)
+        if keep is not None:
+            logits = logits.masked_fill(~keep, torch.finfo(logits.dtype).min)
+        weights = torch.softmax(logits.float(), dim=-1).to(v.dtype)
+        out = torch.matmul(weights, v)
+    out = out.transpose(1, 2)
+    return out.squeeze(0) if unbatched else out
