@@ -1,6 +1,7 @@
 """Symbolic dispatch: an op called on KerasTensors records a graph node instead of computing."""
 
 import functools
+import inspect
 
 from cornu.backend.keras_tensor import KerasTensor
 
@@ -14,12 +15,34 @@ def _has_symbolic(args):
     return False
 
 
-def symbolic_op(fn):
-    """Makes `fn` record a graph node when any positional argument is a KerasTensor."""
+def _options_as_keywords(fn, args, kwargs):
+    """Moves the arguments after the last symbolic one into `kwargs`, by parameter name."""
+    last = max(i for i, a in enumerate(args) if _has_symbolic((a,)))
+    names = list(inspect.signature(fn).parameters)
+    kwargs = dict(kwargs)
+    for i in range(last + 1, len(args)):
+        kwargs[names[i]] = args[i]
+    return args[:last + 1], kwargs
+
+
+def symbolic_op(fn=None, *, name=None, options_as_keywords=False):
+    """Makes `fn` record a graph node when any positional argument is a KerasTensor.
+
+    `name` is the op's path under `cornu.ops` (default: the function's name), such as
+    `"image.resize"` for an op of a sub-namespace. With `options_as_keywords`, positional
+    arguments after the tensors are recorded as keyword arguments, so the node's config
+    names them as Keras's operation class does (`Resize(size=...)`).
+    """
+    if fn is None:
+        return functools.partial(symbolic_op, name=name, options_as_keywords=options_as_keywords)
+    op_name = name or fn.__name__
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         if _has_symbolic(args):
             from cornu.layers.core.op_layer import OpLayer
-            return OpLayer(fn.__name__, kwargs)(*args)
+            if options_as_keywords:
+                args, kwargs = _options_as_keywords(fn, args, kwargs)
+            return OpLayer(op_name, kwargs)(*args)
         return fn(*args, **kwargs)
     return wrapper

@@ -201,7 +201,7 @@ def deserialize_keras_object(config, custom_objects=None, module_objects=None, s
     module = config.get("module")
     if isinstance(module, str) and module.startswith("keras.src.ops."):
         from cornu.layers.core.op_layer import OpLayer
-        return OpLayer.from_keras_operation(class_name, inner)
+        return OpLayer.from_keras_operation(class_name, inner, module)
     cls = None
     if module_objects and class_name in module_objects:
         cls = module_objects[class_name]

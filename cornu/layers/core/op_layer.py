@@ -8,29 +8,59 @@ import re
 
 from cornu.layers.layer import Layer
 
-# Keras's ops outside `keras.src.ops.numpy`, by module.
+# Keras's ops outside `keras.src.ops.numpy`, by module (ops of `cornu.ops.image` are named
+# "image.<op>" and live in `keras.src.ops.image`).
 _KERAS_OP_MODULES = {
-    "nn": {"binary_crossentropy", "categorical_crossentropy", "elu", "gelu", "hard_sigmoid",
-           "leaky_relu", "log_sigmoid", "log_softmax", "moments", "normalize", "one_hot", "relu",
-           "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "softsign",
-           "sparse_categorical_crossentropy"},
-    "core": {"cast", "convert_to_tensor", "slice", "stop_gradient", "unstack"},
-    "math": {"erf", "logsumexp", "rsqrt", "top_k"},
-    "linalg": {"norm"},
+    "nn": {"batch_normalization", "binary_crossentropy", "categorical_crossentropy", "celu",
+           "depth_to_space", "dot_product_attention", "elu", "gelu", "glu", "hard_shrink",
+           "hard_sigmoid", "hard_silu", "hard_tanh", "layer_normalization", "leaky_relu",
+           "log_sigmoid", "log_softmax", "moments", "normalize", "one_hot", "relu", "relu6",
+           "rms_normalization", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus",
+           "softsign", "space_to_depth", "sparse_categorical_crossentropy", "sparse_plus",
+           "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink", "threshold"},
+    "core": {"cast", "convert_to_tensor", "scatter", "scatter_update", "slice", "slice_update",
+             "stop_gradient", "unstack"},
+    "math": {"erf", "erfc", "erfinv", "in_top_k", "logsumexp", "rsqrt", "top_k"},
+    "linalg": {"cholesky", "cholesky_inverse", "det", "inv", "lstsq", "norm", "pinv", "solve",
+               "solve_triangular"},
 }
+# Keras's class names that are not the op's name in CamelCase.
+_KERAS_CLASS_NAMES = {
+    "allclose": "AllClose", "isin": "IsIn", "searchsorted": "SearchSorted",
+    "batch_normalization": "BatchNorm", "layer_normalization": "LayerNorm",
+    "rms_normalization": "RMSNorm", "image.rgb_to_grayscale": "RGBToGrayscale",
+    "image.rgb_to_hsv": "RGBToHSV", "image.hsv_to_rgb": "HSVToRGB",
+}
+_OP_OF_CLASS = {(op.startswith("image."), cls): op for op, cls in _KERAS_CLASS_NAMES.items()}
+_IMAGE_MODULE = "keras.src.ops.image"
 
 
 def keras_op_class(op_name):
     """Keras's class name for an op: `get_item` -> `GetItem`."""
-    return "".join(part.capitalize() for part in op_name.split("_"))
+    if op_name in _KERAS_CLASS_NAMES:
+        return _KERAS_CLASS_NAMES[op_name]
+    return "".join(part.capitalize() for part in op_name.split(".")[-1].split("_"))
 
 
 def keras_op_module(op_name):
     """Keras's module of an op's class."""
+    if op_name.startswith("image."):
+        return _IMAGE_MODULE
     for module, names in _KERAS_OP_MODULES.items():
         if op_name in names:
             return f"keras.src.ops.{module}"
     return "keras.src.ops.numpy"
+
+
+def resolve_op(op_name):
+    """The `cornu.ops` function named `op_name` ("add", "image.resize", ...), or None."""
+    from cornu import ops
+    fn = ops
+    for part in op_name.split("."):
+        fn = getattr(fn, part, None)
+        if fn is None:
+            return None
+    return fn
 
 
 class OpLayer(Layer):
@@ -49,8 +79,7 @@ class OpLayer(Layer):
         self._refresh_fast_path()
 
     def call(self, *args):
-        from cornu import ops
-        return getattr(ops, self.op_name).__wrapped__(*args, **self.op_kwargs)
+        return resolve_op(self.op_name).__wrapped__(*args, **self.op_kwargs)
 
     def get_config(self):
         config = super().get_config()
@@ -65,11 +94,14 @@ class OpLayer(Layer):
                 "registered_name": class_name}
 
     @classmethod
-    def from_keras_operation(cls, class_name, config):
-        """Rebuilds the op Keras saved as `class_name` with `config` (its keyword arguments)."""
-        from cornu import ops
-        op_name = re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
-        fn = getattr(ops, op_name, None)
+    def from_keras_operation(cls, class_name, config, module=None):
+        """Rebuilds the op Keras saved as `class_name` (of `module`) with `config`."""
+        image = module == _IMAGE_MODULE
+        op_name = _OP_OF_CLASS.get((image, class_name))
+        if op_name is None:
+            op_name = re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
+            op_name = f"image.{op_name}" if image else op_name
+        fn = resolve_op(op_name)
         if fn is None or not hasattr(fn, "__wrapped__"):
             raise ValueError(f"Unknown operation '{class_name}': cornu.ops has no "
                              f"'{op_name}' that can run in a Functional model.")
