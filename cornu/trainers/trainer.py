@@ -335,6 +335,9 @@ class Trainer:
             callbacks.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
+        if getattr(self.optimizer, "built", False) and epochs > 0:
+            # With `use_ema`, the model ends training with the averaged weights, as in Keras.
+            self.optimizer.finalize_variable_values(self.optimizer._trainable_variables)
         callbacks.on_train_end(epoch_logs)
         return callbacks.history
 
