@@ -18,6 +18,11 @@ __all__ = ["normal", "uniform", "truncated_normal", "randint", "categorical", "d
            "shuffle", "gamma", "beta", "binomial"]
 
 
+# torch.compile cannot trace torch.Generator objects, and tracing the seed counter would
+# recompile on every draw: random ops always run eagerly (a graph break under jit_compile).
+_eager = torch.compiler.disable
+
+
 def _target_device():
     from cornu.layers.layer import current_device
     d = current_device()
@@ -66,6 +71,7 @@ def _param(value, device, dtype):
     return torch.as_tensor(np.asarray(value), dtype=dtype, device=device)
 
 
+@_eager
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Samples from a normal distribution with `mean` and `stddev`."""
     shape, dtype, device = _shape(shape), _float_dtype(dtype, "normal"), _target_device()
@@ -75,6 +81,7 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     return out.normal_(0.0, 1.0, generator=_generator(seed, device)).mul_(stddev).add_(mean)
 
 
+@_eager
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     """Samples uniformly from `[minval, maxval)`."""
     shape, dtype, device = _shape(shape), _float_dtype(dtype, "uniform"), _target_device()
@@ -84,6 +91,7 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     return out * (maxval - minval) + minval
 
 
+@_eager
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Samples from a normal distribution cut at two standard deviations from `mean`."""
     from cornu.initializers import _truncated_normal_
@@ -94,6 +102,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     return _truncated_normal_(out, mean, stddev, _generator(seed, device))
 
 
+@_eager
 def randint(shape, minval, maxval, dtype="int32", seed=None):
     """Samples integers uniformly from `[minval, maxval)`."""
     shape, device = _shape(shape), _target_device()
@@ -104,6 +113,7 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
                          generator=_generator(seed, device))
 
 
+@_eager
 def categorical(logits, num_samples, dtype="int32", seed=None):
     """Draws `num_samples` class indices per row of `logits` (shape `(batch, classes)`)."""
     logits = torch.as_tensor(logits) if not isinstance(logits, torch.Tensor) else logits
@@ -119,6 +129,7 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
     return out.to(dtype)
 
 
+@_eager
 def dropout(inputs, rate, noise_shape=None, seed=None):
     """Zeroes each entry with probability `rate` and scales the others by `1 / (1 - rate)`.
 
@@ -142,6 +153,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     return torch.where(keep, x / (1.0 - rate), torch.zeros((), dtype=x.dtype, device=x.device))
 
 
+@_eager
 def shuffle(x, axis=0, seed=None):
     """`x` with its entries along `axis` in a random order."""
     x = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
@@ -165,6 +177,7 @@ def _work_dtype(dtype):
     return torch.float64 if dtype == torch.float64 else torch.float32
 
 
+@_eager
 def gamma(shape, alpha, dtype=None, seed=None):
     """Samples from a gamma distribution with concentration `alpha` (scale 1)."""
     shape, dtype = _shape(shape), _float_dtype(dtype, "gamma")
@@ -175,6 +188,7 @@ def gamma(shape, alpha, dtype=None, seed=None):
     return torch._standard_gamma(alpha.contiguous(), generator=generator).to(dtype)
 
 
+@_eager
 def beta(shape, alpha, beta, dtype=None, seed=None):
     """Samples from a beta distribution with concentrations `alpha` and `beta`."""
     shape, dtype = _shape(shape), _float_dtype(dtype, "beta")
@@ -187,6 +201,7 @@ def beta(shape, alpha, beta, dtype=None, seed=None):
     return (x / (x + y)).to(dtype)
 
 
+@_eager
 def binomial(shape, counts, probabilities, dtype=None, seed=None):
     """Samples the number of successes in `counts` trials of probability `probabilities`."""
     shape, dtype = _shape(shape), _float_dtype(dtype, "binomial")
