@@ -86,21 +86,25 @@ def _split(x, indices_or_sections, axis):
     return list(torch.tensor_split(x, n, dim=axis))
 
 
+@symbolic_op
 def hsplit(x, indices_or_sections):
     """Splits along the second axis (the first for 1-D inputs)."""
     return _split(x, indices_or_sections, 0 if ndim(x) == 1 else 1)
 
 
+@symbolic_op
 def vsplit(x, indices_or_sections):
     """Splits along the first axis."""
     return _split(x, indices_or_sections, 0)
 
 
+@symbolic_op
 def dsplit(x, indices_or_sections):
     """Splits along the third axis."""
     return _split(x, indices_or_sections, 2)
 
 
+@symbolic_op
 def array_split(x, indices_or_sections, axis=0):
     """Splits into `n` parts of sizes differing by at most one, or at the given indices."""
     x = tensor(x)
@@ -122,6 +126,7 @@ def diff(a, n=1, axis=-1):
     return torch.diff(tensor(a), n=n, dim=axis)
 
 
+@symbolic_op
 def meshgrid(*x, indexing="xy"):
     """Coordinate grids from 1-D tensors (`indexing` "xy" or "ij")."""
     if indexing not in ("xy", "ij"):

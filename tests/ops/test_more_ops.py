@@ -373,6 +373,18 @@ def test_symbolic_inputs(fn):
     np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-6)
 
 
+def test_symbolic_splits():
+    x = cornu.Input((6,))
+    parts = ops.hsplit(x, 3) + ops.array_split(x, 4, axis=1)
+    grid = ops.meshgrid(ops.ones((3,)), ops.ones((2,)))
+    assert [tuple(p.shape) for p in parts] == [(None, 2)] * 3 + [(None, 2)] * 2 + [(None, 1)] * 2
+    model = cornu.Model(x, parts)
+    data = RNG.standard_normal((2, 6)).astype("float32")
+    for got, expected in zip(model(data), np.split(data, 3, 1) + np.array_split(data, 4, 1)):
+        np.testing.assert_array_equal(got.numpy(), expected)
+    assert [tuple(g.shape) for g in grid] == [(2, 3), (2, 3)]
+
+
 def test_symbolic_image_ops_and_save(tmp_path):
     inputs = cornu.Input((6, 8, 3))
     x = ops.image.resize(inputs, (4, 4))
