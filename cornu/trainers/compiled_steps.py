@@ -6,6 +6,8 @@ a short last batch does not trigger a recompilation every epoch. The backward pa
 compiled along with the forward (AOTAutograd); the optimizer's foreach update runs as is.
 """
 
+import types
+
 import torch
 
 from cornu.utils import tree
@@ -18,6 +20,19 @@ def _mark_batch_dynamic(structure):
             mark(t, 0)
 
 
+def _with_own_code(method, instance):
+    """`method` bound to `instance`, running a copy of its code object.
+
+    torch.compile keeps compiled graphs, and its limit of 8 recompilations, per code object.
+    The steps guard on their model, so were the code shared, each new model would use one
+    of those 8 and the ninth compiled model in a process would silently run eagerly.
+    """
+    function = method.__func__ if isinstance(method, types.MethodType) else method
+    copy = types.FunctionType(function.__code__.replace(), function.__globals__,
+                              function.__name__, function.__defaults__, function.__closure__)
+    return types.MethodType(copy, instance)
+
+
 class CompiledSteps:
     """Compiled `forward + loss` (training) and forward (inference) of a model.
 
@@ -28,8 +43,8 @@ class CompiledSteps:
     def __init__(self, model):
         self.model = model
         self.ready = False
-        self._train = torch.compile(self._forward_and_loss)
-        self._infer = torch.compile(self._forward)
+        self._train = torch.compile(_with_own_code(CompiledSteps._forward_and_loss, self))
+        self._infer = torch.compile(_with_own_code(CompiledSteps._forward, self))
 
     def _forward_and_loss(self, x, y, sample_weight):
         y_pred = self.model(x, training=True)

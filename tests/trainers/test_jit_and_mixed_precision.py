@@ -74,3 +74,20 @@ def test_mixed_float16_wraps_the_optimizer_in_loss_scaling(policy):
     assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
     history = model.fit(x, y, epochs=3, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
+
+
+def test_every_jit_compiled_model_gets_its_own_compiled_steps(monkeypatch):
+    # torch.compile allows `recompile_limit` graphs per code object; with 1, a second model
+    # sharing the first one's step code would fall back to eager mode.
+    monkeypatch.setattr(torch._dynamo.config, "recompile_limit", 1)
+    x, y = _data()
+    x, y = x[:128], y[:128]  # whole batches only: no recompilation for a short last one
+    torch._dynamo.reset()
+    torch._dynamo.utils.counters.clear()
+    for _ in range(3):
+        model = _model()
+        model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      jit_compile=True)
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+        model.predict(x, batch_size=32, verbose=0)
+    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] == 6  # train + predict, x3
