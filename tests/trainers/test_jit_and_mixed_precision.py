@@ -76,18 +76,40 @@ def test_mixed_float16_wraps_the_optimizer_in_loss_scaling(policy):
     assert np.isfinite(history.history["loss"]).all()
 
 
-def test_every_jit_compiled_model_gets_its_own_compiled_steps(monkeypatch):
-    # torch.compile allows `recompile_limit` graphs per code object; with 1, a second model
-    # sharing the first one's step code would fall back to eager mode.
-    monkeypatch.setattr(torch._dynamo.config, "recompile_limit", 1)
+def test_every_jit_compiled_model_gets_its_own_compiled_steps():
     x, y = _data()
     x, y = x[:128], y[:128]  # whole batches only: no recompilation for a short last one
     torch._dynamo.reset()
     torch._dynamo.utils.counters.clear()
-    for _ in range(3):
-        model = _model()
-        model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      jit_compile=True)
-        model.fit(x, y, batch_size=32, epochs=1, verbose=0)
-        model.predict(x, batch_size=32, verbose=0)
+    # torch.compile allows `recompile_limit` graphs per code object; with 1, a second model
+    # sharing the first one's step code would fall back to eager mode.
+    with torch._dynamo.config.patch(recompile_limit=1):
+        for _ in range(3):
+            model = _model()
+            model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                          jit_compile=True)
+            model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+            model.predict(x, batch_size=32, verbose=0)
     assert torch._dynamo.utils.counters["stats"]["unique_graphs"] == 6  # train + predict, x3
+
+
+def test_jit_compile_with_fused_recurrent_layers_matches_eager():
+    def rnn_model():
+        return keras.Sequential([keras.Input((6, 4)), layers.LSTM(8, return_sequences=True),
+                                 layers.SimpleRNN(5, return_sequences=True), layers.GRU(6),
+                                 layers.Dense(3)])
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((40, 6, 4)).astype("float32")
+    y = rng.integers(0, 3, 40)
+    eager, jit = rnn_model(), rnn_model()
+    jit.set_weights(eager.get_weights())
+    for model, flag in ((eager, False), (jit, True)):
+        model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      jit_compile=flag)
+        model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    assert all(layer.last_call_fused for layer in jit.layers[:3])
+    for a, b in zip(jit.get_weights(), eager.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(jit.predict(x, verbose=0), eager.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-5)

@@ -211,12 +211,20 @@ class RNN(Layer):
         if spec is not None:
             if training and 0.0 < self.cell.dropout < 1.0:
                 sequences = sequences * self.cell.get_dropout_mask(sequences[:, 0])[:, None]
-            outputs, states = fused.run(spec, sequences.to(dtype), [s.to(dtype) for s in states],
-                                        lengths, self.go_backwards, self.zero_output_for_mask)
+            outputs, states = self._run_fused(sequences.to(dtype), [s.to(dtype) for s in states],
+                                              lengths, dtype)
             return outputs[:, -1], outputs, states
         return run_steps(lambda x, s: cell_step(self.cell, x, s, training), sequences, states,
                          mask, self.go_backwards, self.zero_output_for_mask,
                          self.return_sequences)
+
+    @torch.compiler.disable
+    def _run_fused(self, sequences, states, lengths, dtype):
+        # Outside torch.compile graphs: inductor fails on the CPU kernel (mkldnn_rnn_layer,
+        # torch 2.13), and eagerly the weights are handed over without a copy.
+        spec = self._fused_spec(dtype)
+        return fused.run(spec, sequences, states, lengths, self.go_backwards,
+                         self.zero_output_for_mask)
 
     # ------------------------------------------------------------------ shapes and masks
 
