@@ -17,10 +17,14 @@ _KERAS_OP_MODULES = {
            "log_sigmoid", "log_softmax", "moments", "normalize", "one_hot", "relu", "relu6",
            "rms_normalization", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus",
            "softsign", "space_to_depth", "sparse_categorical_crossentropy", "sparse_plus",
-           "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink", "threshold"},
+           "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink", "threshold", "ctc_loss",
+           "ctc_decode", "conv", "depthwise_conv", "separable_conv", "conv_transpose",
+           "max_pool", "average_pool", "adaptive_average_pool", "adaptive_max_pool"},
     "core": {"cast", "convert_to_tensor", "scatter", "scatter_update", "slice", "slice_update",
              "stop_gradient", "unstack"},
-    "math": {"erf", "erfc", "erfinv", "in_top_k", "logsumexp", "rsqrt", "top_k"},
+    "math": {"erf", "erfc", "erfinv", "in_top_k", "logsumexp", "rsqrt", "top_k", "fft", "fft2",
+             "ifft2", "rfft", "irfft", "stft", "istft", "segment_sum", "segment_max",
+             "segment_min", "segment_prod"},
     "linalg": {"cholesky", "cholesky_inverse", "det", "inv", "lstsq", "norm", "pinv", "solve",
                "solve_triangular"},
 }
@@ -30,6 +34,8 @@ _KERAS_CLASS_NAMES = {
     "batch_normalization": "BatchNorm", "layer_normalization": "LayerNorm",
     "rms_normalization": "RMSNorm", "image.rgb_to_grayscale": "RGBToGrayscale",
     "image.rgb_to_hsv": "RGBToHSV", "image.hsv_to_rgb": "HSVToRGB",
+    "ctc_loss": "CTCLoss", "ctc_decode": "CTCDecode", "fft": "FFT", "fft2": "FFT2",
+    "ifft2": "IFFT2", "rfft": "RFFT", "irfft": "IRFFT", "stft": "STFT", "istft": "ISTFT",
 }
 _OP_OF_CLASS = {(op.startswith("image."), cls): op for op, cls in _KERAS_CLASS_NAMES.items()}
 _IMAGE_MODULE = "keras.src.ops.image"
