@@ -17,3 +17,7 @@ from cornu.layers.preprocessing.random_translation import RandomTranslation  # n
 from cornu.layers.preprocessing.random_contrast import RandomContrast  # noqa: F401
 from cornu.layers.preprocessing.random_brightness import RandomBrightness  # noqa: F401
 from cornu.layers.preprocessing.random_crop import RandomCrop  # noqa: F401
+from cornu.layers.preprocessing.hashed_crossing import HashedCrossing  # noqa: F401
+from cornu.layers.preprocessing.random_grayscale import RandomGrayscale  # noqa: F401
+from cornu.layers.preprocessing.random_invert import RandomInvert  # noqa: F401
+from cornu.layers.preprocessing.solarization import Solarization  # noqa: F401

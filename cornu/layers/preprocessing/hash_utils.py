@@ -207,3 +207,49 @@ def hash_bins(values, num_bins, salt=None):
     else:
         bins = [siphash64(salt, _as_bytes(v)) % num_bins for v in unique.tolist()]
     return np.asarray(bins, dtype="int64")[inverse].reshape(values.shape)
+
+
+_CROSS_KEY = 0xDECAFCAFFE  # TensorFlow's default key of `tf.sparse.cross_hashed`
+_CAT_MUL = 0xC6A4A7935BD1E995
+
+
+def _fingerprint_cat64(fp1, fp2):
+    """Combines two 64-bit fingerprints, as TensorFlow's `FingerprintCat64`."""
+    out = fp1 ^ _CAT_MUL
+    out ^= (_shift_mix((fp2 * _CAT_MUL) & _M) * _CAT_MUL) & _M
+    out = (out * _CAT_MUL) & _M
+    out = (_shift_mix(out) * _CAT_MUL) & _M
+    return _shift_mix(out)
+
+
+def _feature_hash(value):
+    # Strings are fingerprinted; integers enter the cross as their 64-bit pattern.
+    if isinstance(value, (str, bytes)):
+        return fingerprint64(_as_bytes(value))
+    return int(value) & _M
+
+
+def cross_bins(columns, num_bins):
+    """The bin of each crossed tuple, as Keras's `HashedCrossing` (`tf.sparse.cross_hashed`).
+
+    Args:
+        columns: equally shaped NumPy arrays of ints or strings, one per crossed feature.
+        num_bins: the number of bins.
+
+    Returns:
+        An int64 NumPy array of the columns' shape.
+    """
+    columns = [np.asarray(c) for c in columns]
+    flat = [c.reshape(-1).tolist() for c in columns]
+    cache = {}
+    out = np.empty(len(flat[0]), dtype="int64")
+    for i, values in enumerate(zip(*flat)):
+        key = tuple(v.decode("utf-8", "surrogateescape") if isinstance(v, bytes) else v
+                    for v in values)
+        if key not in cache:
+            fp = _CROSS_KEY
+            for v in values:
+                fp = _fingerprint_cat64(fp, _feature_hash(v))
+            cache[key] = fp % num_bins
+        out[i] = cache[key]
+    return out.reshape(columns[0].shape)
