@@ -28,7 +28,21 @@ _TOP_LEVEL = {
     "Initializer": "cornu.initializers",
     "Regularizer": "cornu.regularizers",
     "Constraint": "cornu.constraints",
+    "DTypePolicy": "cornu.dtype_policies",
+    "FloatDTypePolicy": "cornu.dtype_policies",
 }
+
+
+def version():
+    """cornu's version string."""
+    return __version__
+
+
+def device(device_name):
+    """A context in which new models and weights are placed on `device_name` (Keras's
+    `keras.device`)."""
+    from cornu.backend.config import device_scope
+    return device_scope(device_name)
 
 
 def __getattr__(name):

@@ -1,5 +1,6 @@
 """Global settings: float type, fuzz factor, image layout, default device, debug limits."""
 
+import contextlib
 import os
 
 import torch
@@ -80,6 +81,21 @@ def device():
     if _DEVICE is not None:
         return torch.device(_DEVICE)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@contextlib.contextmanager
+def device_scope(name):
+    """Within the block, new models and weights go on `name` (`keras.device("cpu")`).
+
+    Args:
+        name: a torch device name, such as "cpu" or "cuda:1".
+    """
+    global _DEVICE
+    previous, _DEVICE = _DEVICE, str(torch.device(name))
+    try:
+        yield
+    finally:
+        _DEVICE = previous
 
 
 def set_device(name):

@@ -54,6 +54,8 @@ class DTypePolicy:
 
 
 Policy = DTypePolicy
+# Keras 3 names its float policies FloatDTypePolicy in older files and APIs: the same thing.
+FloatDTypePolicy = DTypePolicy
 
 
 def get(identifier):
