@@ -99,7 +99,8 @@ def serialize_keras_object(obj):
     registered = object_registration._GLOBAL_CUSTOM_NAMES.get(cls)
     config = {
         "module": _keras_module_of(obj),
-        "class_name": cls.__name__,
+        # A class may be exported under another name than its own (`_keras_class_name`).
+        "class_name": cls.__dict__.get("_keras_class_name", cls.__name__),
         "config": obj.get_config(),
         "registered_name": registered if registered else (None if _is_cornu_builtin(cls) else cls.__name__),
     }

@@ -46,6 +46,9 @@ class GroupedQueryAttention(Layer):
         seed: seed of the dropout.
     """
 
+    # Keras's class is GroupedQueryAttention, exported (and serialized) as GroupQueryAttention.
+    _keras_class_name = "GroupQueryAttention"
+
     def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0,
                  use_bias=True, sliding_window=None, flash_attention=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -53,7 +56,7 @@ class GroupedQueryAttention(Layer):
                  kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None,
                  **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        where = f"Layer '{self.name}' (GroupedQueryAttention)"
+        where = f"Layer '{self.name}' (GroupQueryAttention)"
         _positive_int(where, "head_dim", head_dim)
         _positive_int(where, "num_query_heads", num_query_heads)
         _positive_int(where, "num_key_value_heads", num_key_value_heads)
@@ -88,7 +91,7 @@ class GroupedQueryAttention(Layer):
 
     @property
     def _where(self):
-        return f"Layer '{self.name}' (GroupedQueryAttention)"
+        return f"Layer '{self.name}' (GroupQueryAttention)"
 
     def _dense(self, equation, last_dims, bias_axes, name, activation=None):
         return EinsumDense(
