@@ -9,7 +9,7 @@ import torch
 
 from cornu.backend.keras_tensor import KerasTensor
 from cornu.layers.input_layer import InputLayer
-from cornu.layers.layer import Layer
+from cornu.layers.layer import Layer, current_training
 from cornu.models.graph import map_graph
 from cornu.models.input_check import conform_input
 from cornu.models.model import Model
@@ -94,6 +94,13 @@ class Functional(Model):
             else:
                 args, kwargs = tree.map_structure(
                     lambda x: values[x.index] if isinstance(x, _Slot) else x, ins)
+                if "training" in kwargs:
+                    # As in Keras, the model's training mode overrides one recorded in the
+                    # node (Keras saves `training=False` for layers such as
+                    # SpectralNormalization).
+                    training = current_training()
+                    if training is not None:
+                        kwargs = dict(kwargs, training=training)
                 result = layer(*args, **kwargs)
             if isinstance(out, int):
                 values[out] = result

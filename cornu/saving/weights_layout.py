@@ -66,7 +66,9 @@ def _children(obj):
                                                            torch.nn.ModuleDict)):
                 named[name] = module
         for name, value in vars(obj).items():
-            if name not in named and not name.startswith("__") and _holds_saveable(value):
+            # `_modules` is torch's registry of the children named above, not an attribute.
+            if (name not in named and not name.startswith("__") and name != "_modules"
+                    and _holds_saveable(value)):
                 named[name] = value
         if isinstance(obj, Model):
             named.setdefault("layers", obj.layers)
