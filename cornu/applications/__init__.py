@@ -14,6 +14,7 @@ _MODELS = {
     "MobileNetV3Small": "mobilenet_v3", "MobileNetV3Large": "mobilenet_v3",
     "DenseNet121": "densenet", "DenseNet169": "densenet", "DenseNet201": "densenet",
     "InceptionV3": "inception_v3", "Xception": "xception",
+    "InceptionResNetV2": "inception_resnet_v2", "NASNetMobile": "nasnet", "NASNetLarge": "nasnet",
     **{f"EfficientNetB{i}": "efficientnet" for i in range(8)},
     **{f"EfficientNetV2{v}": "efficientnet_v2" for v in ("B0", "B1", "B2", "B3", "S", "M", "L")},
     **{f"ConvNeXt{v}": "convnext" for v in ("Tiny", "Small", "Base", "Large", "XLarge")},
@@ -25,6 +26,7 @@ _MODULES = {
     "mobilenet_v3": "mobilenet_v3", "densenet": "densenet", "inception_v3": "inception_v3",
     "xception": "xception", "efficientnet": "efficientnet",
     "efficientnet_v2": "efficientnet_v2", "convnext": "convnext",
+    "inception_resnet_v2": "inception_resnet_v2", "nasnet": "nasnet",
     "imagenet_utils": "imagenet_utils",
 }
 
