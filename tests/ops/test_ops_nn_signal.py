@@ -225,6 +225,70 @@ def test_stft_round_trip():
                                rtol=1e-4, atol=1e-5)
 
 
+F = RNG.standard_normal((3, 4)).astype("float32")
+F3 = RNG.standard_normal((2, 3, 4)).astype("float32")
+I = RNG.integers(-6, 7, (3, 4)).astype("int32")
+I8 = RNG.integers(0, 100, (3, 4)).astype("uint8")
+SHIFT = RNG.integers(0, 4, (3, 4)).astype("int32")
+NAN = F3.copy()
+NAN[0, 0, :2] = np.nan
+NAN[1, 2, :] = np.nan
+NAN[0, 1, 3] = np.nan
+
+NUMPY_CASES = [
+    ("bitwise_and", (I, SHIFT), {}), ("bitwise_or", (I, I8), {}), ("bitwise_xor", (I, 3), {}),
+    ("bitwise_not", (I,), {}), ("bitwise_invert", (I8,), {}),
+    ("bitwise_not", (I > 0,), {}), ("bitwise_and", (I > 0, I < 3), {}),
+    ("bitwise_left_shift", (I, SHIFT), {}), ("left_shift", (I8, 2), {}),
+    ("bitwise_right_shift", (I, SHIFT), {}), ("right_shift", (I, 1), {}),
+    ("nanmax", (NAN,), {}), ("nanmax", (NAN,), {"axis": 2}),
+    ("nanmax", (NAN,), {"axis": (0, 2), "keepdims": True}), ("nanmax", (I,), {"axis": 0}),
+    ("nanmin", (NAN,), {"axis": -1}), ("nanmin", (NAN,), {}),
+    ("nanprod", (NAN,), {"axis": 1}), ("nanprod", (NAN,), {}), ("nanprod", (I,), {"axis": 0}),
+    ("nanvar", (NAN,), {"axis": 2}), ("nanvar", (NAN,), {}),
+    ("nanstd", (NAN,), {"axis": (0, 1), "keepdims": True}), ("nanstd", (I,), {}),
+    ("nanargmax", (NAN,), {}), ("nanargmax", (NAN,), {"axis": 2}),
+    ("nanargmin", (NAN,), {"axis": 1, "keepdims": True}), ("nanargmin", (I,), {"axis": 1}),
+    ("nancumsum", (NAN,), {}), ("nancumsum", (NAN,), {"axis": 2}),
+    ("nancumsum", (I,), {"axis": 0}), ("nancumprod", (NAN,), {"axis": 1}),
+    # Keras's torch nancumprod ignores `dtype`: NumPy is the reference.
+    ("nancumprod", (NAN,), {"axis": 1, "dtype": "float64"}, np.nancumprod),
+    ("nanmedian", (NAN,), {}), ("nanmedian", (NAN,), {"axis": 2}),
+    ("nanmedian", (NAN,), {"axis": (0, 2), "keepdims": True}), ("nanmedian", (I,), {"axis": 1}),
+    ("nanquantile", (NAN, 0.3), {"axis": 2}),
+    ("nanquantile", (NAN, np.array([0.1, 0.7], "float32")), {"axis": 1, "method": "lower"}),
+    ("nanquantile", (NAN, 0.4), {"axis": 2, "method": "nearest", "keepdims": True}),
+    ("nanquantile", (NAN, 0.4), {"axis": 2, "method": "midpoint"}),
+    ("nanquantile", (NAN, 0.4), {"axis": 2, "method": "higher"}),
+    ("nanpercentile", (NAN, 80), {}), ("nanpercentile", (F3, [20, 50]), {"axis": 0}),
+    ("gcd", (I, SHIFT + 2), {}), ("lcm", (I, SHIFT + 2), {}), ("i0", (F,), {}), ("i0", (I,), {}),
+    ("sinc", (F,), {}), ("sinc", (I,), {}), ("signbit", (F,), {}), ("signbit", (I,), {}),
+    ("fabs", (F,), {}), ("fabs", (I,), {}), ("fmax", (NAN[0], F), {}), ("fmin", (NAN[0], I), {}),
+    ("isneginf", (np.array([-np.inf, 1.0, np.inf, np.nan], "float32"),), {}),
+    ("isposinf", (np.array([-np.inf, 1.0, np.inf, np.nan], "float32"),), {}),
+    ("isreal", (F,), {}), ("ldexp", (F, SHIFT), {}), ("ldexp", (I, SHIFT), {}),
+    ("nextafter", (F, np.zeros_like(F)), {}), ("angle", (F,), {}), ("angle", (I,), {}),
+    ("real", (F,), {}), ("conj", (F,), {}), ("conjugate", (I,), {}),
+    ("imag", (F,), {}, np.imag),  # Keras's torch imag fails on real inputs
+    ("hamming", (7,), {}), ("hanning", (6,), {}), ("bartlett", (5,), {}), ("blackman", (9,), {}),
+    ("kaiser", (8, 5.0), {}), ("hamming", (1,), {}),
+    ("logspace", (0, 3, 5), {}), ("logspace", (1.0, 2.0, 4), {"endpoint": False, "base": 2}),
+    ("geomspace", (1, 1000, 4), {}), ("geomspace", (2.0, 32.0, 3), {"endpoint": False}),
+    ("vdot", (F[0], F[1]), {}), ("vdot", (I[0], I[2]), {}),
+    # Keras's torch vdot takes only 1-D inputs: NumPy (which flattens) is the reference.
+    ("vdot", (F, F), {}, np.vdot),
+    ("vdot", (I, I), {}, lambda a, b: np.vdot(a, b).astype(a.dtype)), ("trapezoid", (F,), {}),
+    ("trapezoid", (F3,), {"dx": 0.5, "axis": 1}), ("trapezoid", (F, np.arange(4.0)), {}),
+    ("trapezoid", (I,), {}), ("vander", (F[0],), {}), ("vander", (I[0],), {"N": 3}),
+    ("vander", (F[0],), {"increasing": True}),
+]
+
+
+@pytest.mark.parametrize("case", NUMPY_CASES, ids=[_case_id(c) for c in NUMPY_CASES])
+def test_numpy_ops_match_keras(case):
+    check_case(case)
+
+
 SYMBOLIC = [
     ("conv", (7, 6, 4), lambda x: ops.conv(x, K2, padding="same")),
     ("conv_transpose", (7, 6, 4), lambda x: ops.conv_transpose(x, KT2, strides=2)),
@@ -241,6 +305,11 @@ SYMBOLIC = [
     ("istft", (9, 5), lambda x: ops.istft((x, x), 8, 4, 8)),
     ("segment_max", (2, 3), lambda x: ops.segment_max(ops.transpose(x, (1, 0, 2)),
                                                       np.array([0, 1]), num_segments=3)),
+    ("nanmax", (3, 4), lambda x: ops.nanmax(x, axis=1)),
+    ("nanquantile", (3, 4), lambda x: ops.nanquantile(x, 0.3, axis=-1)),
+    ("nancumsum", (3, 4), lambda x: ops.nancumsum(x, axis=1)),
+    ("bitwise_xor", (4,), lambda x: ops.bitwise_xor(ops.cast(x * 5, "int32"), 3)),
+    ("fmax", (4,), lambda x: ops.fmax(x, 0.0)), ("sinc", (4,), lambda x: ops.sinc(x)),
 ]
 
 
