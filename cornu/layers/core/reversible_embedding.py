@@ -69,7 +69,7 @@ class ReversibleEmbedding(Embedding):
         logits = inputs @ kernel
         if self.logit_soft_cap is not None:
             logits = torch.tanh(logits / self.logit_soft_cap) * self.logit_soft_cap
-        return logits
+        return logits.to(self._compute_torch_dtype)  # Keras returns the compute dtype
 
     def compute_mask(self, inputs, mask=None):
         if self.__dict__.get("_reversed_call"):
@@ -82,8 +82,8 @@ class ReversibleEmbedding(Embedding):
         return tuple(input_shape) + (self.output_dim,)
 
     def compute_output_spec(self, inputs, reverse=False):
-        dtype = self.reverse_dtype if reverse and self.reverse_dtype else self.compute_dtype
-        return KerasTensor(self.compute_output_shape(inputs.shape, reverse), dtype=dtype)
+        return KerasTensor(self.compute_output_shape(inputs.shape, reverse),
+                           dtype=self.compute_dtype)
 
     def get_config(self):
         config = super().get_config()

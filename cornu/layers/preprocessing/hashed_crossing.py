@@ -77,8 +77,8 @@ class HashedCrossing(Layer):
             arrays.append(array)
         self._check([a.shape for a in arrays])
         bins = torch.as_tensor(cross_bins(arrays, self.num_bins), device=device)
-        return encoding.encode(bins, self.output_mode, self.num_bins,
-                               self._compute_torch_dtype)
+        out = encoding.encode(bins, self.output_mode, self.num_bins, self._compute_torch_dtype)
+        return out.reshape(self.num_bins) if bins.dim() == 0 and out.dim() == 2 else out
 
     def call(self, inputs):
         return self.__call__(inputs)
