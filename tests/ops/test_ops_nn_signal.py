@@ -289,6 +289,76 @@ def test_numpy_ops_match_keras(case):
     check_case(case)
 
 
+IMG_NCHW = torch.tensor(RNG.standard_normal((2, 3, 5, 6)), dtype=torch.float32)
+HIGH_RANK = RNG.standard_normal((4, 4)).astype("float32")
+LOW_RANK = (HIGH_RANK[:, :2] @ HIGH_RANK[:2, :]).astype("float32")
+MISC_CASES = [
+    ("cdist", (F, F3[0]), {}), ("cdist", (F3, F3[:, :2]), {}),
+    ("corrcoef", (F,), {}), ("corrcoef", (I,), {}),
+    ("correlate", (VEC := RNG.standard_normal(7).astype("float32"), F[0]), {}),
+    ("correlate", (VEC, F[0]), {"mode": "same"}), ("correlate", (VEC, F[0]), {"mode": "full"}),
+    ("correlate", (VEC[:6], F[0]), {"mode": "same"}),
+    # Keras's torch correlate drops the length-1 axis of equal-length "valid" results.
+    ("correlate", (I[0], I[1]), {}, lambda a, b: np.correlate(a, b).astype("float32")),
+    ("correlate", (F[0], VEC), {"mode": "full"}, np.correlate),  # Keras: x1 shorter fails
+    ("correlate", (F[0], VEC), {"mode": "valid"}, np.correlate),
+    ("correlate", (F[0], VEC), {"mode": "same"}, np.correlate),
+    ("histogram", (F.ravel(),), {}),
+    ("histogram", (F3.ravel(),), {"bins": 4, "range": (-1.0, 1.0)}),
+    ("extract_sequences", (SIG, 8, 5), {}), ("extract_sequences", (SIG[0, 0], 10, 10), {}),
+    ("logdet", (SPD := (HIGH_RANK @ HIGH_RANK.T + np.eye(4)).astype("float32"),), {}),
+    ("matrix_rank", (LOW_RANK,), {}), ("matrix_rank", (HIGH_RANK,), {}),
+    ("matrix_rank", (LOW_RANK,), {"tol": 0.5}),
+    ("multi_hot", (np.array([[0, 2], [1, 1]], "int32"),), {"num_classes": 4}),
+    ("multi_hot", (np.array([0, 3], "int32"), 5), {"dtype": "int32"}),
+    ("polar", (np.abs(F), F), {}),
+    ("psnr", (np.abs(F), np.abs(F3[0])), {"max_val": 3.0}),
+    ("saturate_cast", (F * 300,), {"dtype": "uint8"}), ("saturate_cast", (I * 100, "int8"), {}),
+    # Keras's torch backend overflows 1e10 to the int32 minimum: NumPy reference.
+    ("saturate_cast", (np.array([1e10, -1e10, 5.0], "float32"), "int32"), {},
+     lambda x, dtype: np.clip(x, -2.0**31, 2147483520.0).astype(dtype)),
+    ("view_as_real", (keras.ops.convert_to_numpy(ops.polar(np.abs(F), F)),), {}),
+    ("view_as_complex", (F3[..., :2].copy(),), {}),
+    ("view", (F,), {"dtype": "int32"}), ("view", (I,), {"dtype": "float32"}),
+    ("unfold", (IMG_NCHW, 2), {}), ("unfold", (IMG_NCHW, (2, 3)), {"stride": 2, "padding": 1}),
+    ("fold", (keras.ops.unfold(IMG_NCHW, 2), (5, 6), 2), {}),
+]
+
+
+@pytest.mark.parametrize("case", MISC_CASES, ids=[_case_id(c) for c in MISC_CASES])
+def test_misc_ops_match_keras(case):
+    check_case(case)
+
+
+def test_vectorize_custom_gradient_jvp():
+    fn = ops.vectorize(lambda a, b: a * b + 1.0)
+    np.testing.assert_allclose(fn(F, F[0]).numpy(), F * F[0] + 1.0, rtol=1e-6)
+    dot = ops.vectorize(lambda a, b: (a * b).sum(), signature="(n),(n)->()")
+    k_dot = keras.ops.vectorize(lambda a, b: keras.ops.sum(a * b), signature="(n),(n)->()")
+    np.testing.assert_allclose(dot(F3, F[0]).numpy(), _numpy(k_dot(F3, F[0])), rtol=1e-5)
+
+    @ops.custom_gradient
+    def clipped_identity(x):
+        def grad(upstream):
+            return ops.clip(upstream, -0.5, 0.5)
+        return x * 1.0, grad
+
+    @ops.custom_gradient
+    def doubled_grad(x):
+        def grad(*args, upstream):
+            return upstream * 2.0
+        return x * 1.0, grad
+
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    (clipped_identity(x) * torch.tensor([3.0, 0.1])).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.5, 0.1], rtol=1e-6)
+    x.grad = None
+    doubled_grad(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+    out, tangent = ops.jvp(lambda a: ops.sin(a) * a, (F,), (np.ones_like(F),))
+    np.testing.assert_allclose(tangent.numpy(), np.cos(F) * F + np.sin(F), rtol=1e-5)
+
+
 SYMBOLIC = [
     ("conv", (7, 6, 4), lambda x: ops.conv(x, K2, padding="same")),
     ("conv_transpose", (7, 6, 4), lambda x: ops.conv_transpose(x, KT2, strides=2)),
@@ -310,6 +380,11 @@ SYMBOLIC = [
     ("nancumsum", (3, 4), lambda x: ops.nancumsum(x, axis=1)),
     ("bitwise_xor", (4,), lambda x: ops.bitwise_xor(ops.cast(x * 5, "int32"), 3)),
     ("fmax", (4,), lambda x: ops.fmax(x, 0.0)), ("sinc", (4,), lambda x: ops.sinc(x)),
+    ("cdist", (3, 4), lambda x: ops.cdist(x, x)),
+    ("extract_sequences", (40,), lambda x: ops.extract_sequences(x, 8, 4)),
+    ("multi_hot", (3,), lambda x: ops.multi_hot(ops.cast(ops.abs(x) * 2, "int32"), 5)),
+    ("saturate_cast", (4,), lambda x: ops.saturate_cast(x * 200, "uint8")),
+    ("unfold", (3, 5, 6), lambda x: ops.unfold(x, 2, stride=2)),
 ]
 
 

@@ -19,14 +19,16 @@ _KERAS_OP_MODULES = {
            "softsign", "space_to_depth", "sparse_categorical_crossentropy", "sparse_plus",
            "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink", "threshold", "ctc_loss",
            "ctc_decode", "conv", "depthwise_conv", "separable_conv", "conv_transpose",
-           "max_pool", "average_pool", "adaptive_average_pool", "adaptive_max_pool"},
+           "max_pool", "average_pool", "adaptive_average_pool", "adaptive_max_pool",
+           "multi_hot", "polar", "psnr", "unfold", "fold"},
     "core": {"cast", "convert_to_tensor", "scatter", "scatter_update", "slice", "slice_update",
-             "stop_gradient", "unstack"},
+             "stop_gradient", "unstack", "saturate_cast"},
     "math": {"erf", "erfc", "erfinv", "in_top_k", "logsumexp", "rsqrt", "top_k", "fft", "fft2",
              "ifft2", "rfft", "irfft", "stft", "istft", "segment_sum", "segment_max",
-             "segment_min", "segment_prod"},
+             "segment_min", "segment_prod", "cdist", "extract_sequences", "logdet",
+             "view_as_complex", "view_as_real"},
     "linalg": {"cholesky", "cholesky_inverse", "det", "inv", "lstsq", "norm", "pinv", "solve",
-               "solve_triangular"},
+               "solve_triangular", "matrix_rank"},
 }
 # Keras's class names that are not the op's name in CamelCase.
 _KERAS_CLASS_NAMES = {
@@ -36,6 +38,7 @@ _KERAS_CLASS_NAMES = {
     "image.rgb_to_hsv": "RGBToHSV", "image.hsv_to_rgb": "HSVToRGB",
     "ctc_loss": "CTCLoss", "ctc_decode": "CTCDecode", "fft": "FFT", "fft2": "FFT2",
     "ifft2": "IFFT2", "rfft": "RFFT", "irfft": "IRFFT", "stft": "STFT", "istft": "ISTFT",
+    "cdist": "CDist", "psnr": "PSNR",
 }
 _OP_OF_CLASS = {(op.startswith("image."), cls): op for op, cls in _KERAS_CLASS_NAMES.items()}
 _IMAGE_MODULE = "keras.src.ops.image"
