@@ -17,7 +17,7 @@ from cornu.ops.conv import *  # noqa: F401,F403
 from cornu.ops.signal import *  # noqa: F401,F403
 from cornu.ops.numpy_extra import *  # noqa: F401,F403
 from cornu.ops.misc import *  # noqa: F401,F403
-from cornu.ops import image, linalg  # noqa: F401
+from cornu.ops import image, linalg, numpy  # noqa: F401
 from cornu.ops.linalg import (  # noqa: F401
     cholesky, cholesky_inverse, det, eig, eigh, inv, lstsq, lu_factor, pinv, qr, slogdet, solve,
     solve_triangular, svd,

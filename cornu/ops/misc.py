@@ -15,7 +15,7 @@ from cornu.utils.dtypes import to_torch_dtype
 __all__ = [
     "cdist", "corrcoef", "correlate", "histogram", "extract_sequences", "logdet", "matrix_rank",
     "multi_hot", "polar", "psnr", "saturate_cast", "view_as_complex", "view_as_real", "view",
-    "unfold", "fold", "vectorize", "custom_gradient", "jvp",
+    "unfold", "fold", "vectorize", "custom_gradient", "jvp", "rearrange",
 ]
 
 
@@ -300,3 +300,66 @@ def jvp(fun, primals, tangents, has_aux=False):
     tangents = tuple(tensor(t) for t in tangents)
     return torch.func.jvp(fun, primals, tangents, has_aux=has_aux)
 
+
+
+_to_tensor = tensor  # `rearrange` names its argument `tensor`, as Keras does
+
+
+def _pattern_groups(side):
+    """The axis groups of one side of an einops pattern: `"b (h w) ..."` ->
+    `[["b"], ["h", "w"], ["..."]]`."""
+    groups = []
+    for token in re.findall(r"\.\.\.|\([^)]*\)|[\w]+", side):
+        if token.startswith("("):
+            groups.append(re.findall(r"\.\.\.|\w+", token[1:-1]))
+        else:
+            groups.append([token])
+    return groups
+
+
+@symbolic_op(options_as_keywords=True)
+def rearrange(tensor, pattern, **axes_lengths):
+    """Reorders, splits and merges axes as an einops pattern says:
+    `rearrange(x, "b (h w) c -> b c h w", h=4)`. Named axes, groups in parentheses, `...`
+    for the remaining axes and `1` for unit axes."""
+    x = _to_tensor(tensor)
+    left, right = re.split(r"\s*->\s*", pattern.strip())
+    in_groups, out_groups = _pattern_groups(left), _pattern_groups(right)
+    n_ellipsis = x.dim() - (len(in_groups) - 1) if ["..."] in in_groups else 0
+    sizes, names = dict(axes_lengths), []
+    dims = iter(x.shape)
+    for group in in_groups:
+        if group == ["..."]:
+            for i in range(n_ellipsis):
+                sizes[f"...{i}"] = next(dims)
+                names.append(f"...{i}")
+            continue
+        dim = next(dims)
+        unknown = [a for a in group if a not in sizes and a != "1"]
+        known = 1
+        for a in group:
+            if a in sizes:
+                known *= sizes[a]
+        if len(unknown) > 1:
+            raise ValueError(f"Cannot infer the sizes of {unknown} in {pattern!r}: pass them "
+                             f"as keyword arguments.")
+        if unknown:
+            sizes[unknown[0]] = dim // known
+        names += [a for a in group if a != "1"]
+    order, out_shape = [], []
+    for group in out_groups:
+        if group == ["..."]:
+            for i in range(n_ellipsis):
+                order.append(names.index(f"...{i}"))
+                out_shape.append(sizes[f"...{i}"])
+            continue
+        size = 1
+        for a in group:
+            expanded = [f"...{i}" for i in range(n_ellipsis)] if a == "..." else (
+                [] if a == "1" else [a])
+            for name in expanded:
+                order.append(names.index(name))
+                size *= sizes[name]
+        out_shape.append(size)
+    x = x.reshape([sizes[n] for n in names]).permute(order)
+    return x.reshape(out_shape)

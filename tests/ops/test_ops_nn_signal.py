@@ -322,12 +322,22 @@ MISC_CASES = [
     ("view", (F,), {"dtype": "int32"}), ("view", (I,), {"dtype": "float32"}),
     ("unfold", (IMG_NCHW, 2), {}), ("unfold", (IMG_NCHW, (2, 3)), {"stride": 2, "padding": 1}),
     ("fold", (keras.ops.unfold(IMG_NCHW, 2), (5, 6), 2), {}),
+    ("rearrange", (F3, "b (h w) c -> b c h w"), {"h": 3}),
+    ("rearrange", (F3, "b n c -> c (b n)"), {}), ("rearrange", (F3, "a b c -> c a b"), {}),
+    ("rearrange", (F3, "... c -> c ..."), {}, lambda x, p: np.moveaxis(x, -1, 0)),
 ]
 
 
 @pytest.mark.parametrize("case", MISC_CASES, ids=[_case_id(c) for c in MISC_CASES])
 def test_misc_ops_match_keras(case):
     check_case(case)
+
+
+def test_numpy_namespace():
+    missing = [n for n in dir(keras.ops.numpy)
+               if not n.startswith("_") and not hasattr(ops.numpy, n)]
+    assert not missing
+    assert ops.numpy.nanmax is ops.nanmax and ops.numpy.add is ops.add
 
 
 def test_vectorize_custom_gradient_jvp():
@@ -385,6 +395,7 @@ SYMBOLIC = [
     ("multi_hot", (3,), lambda x: ops.multi_hot(ops.cast(ops.abs(x) * 2, "int32"), 5)),
     ("saturate_cast", (4,), lambda x: ops.saturate_cast(x * 200, "uint8")),
     ("unfold", (3, 5, 6), lambda x: ops.unfold(x, 2, stride=2)),
+    ("rearrange", (12, 5), lambda x: ops.rearrange(x, "b (h w) c -> b c h w", h=3)),
 ]
 
 

@@ -29,6 +29,7 @@ _KERAS_OP_MODULES = {
              "view_as_complex", "view_as_real"},
     "linalg": {"cholesky", "cholesky_inverse", "det", "inv", "lstsq", "norm", "pinv", "solve",
                "solve_triangular", "matrix_rank"},
+    "einops": {"rearrange"},
 }
 # Keras's class names that are not the op's name in CamelCase.
 _KERAS_CLASS_NAMES = {
