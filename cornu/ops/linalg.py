@@ -117,3 +117,6 @@ def svd(x, full_matrices=True, compute_uv=True):
         return torch.linalg.svdvals(x)
     u, s, vh = torch.linalg.svd(x, full_matrices=full_matrices)
     return u, s, vh
+
+
+from cornu.ops.misc import jvp, matrix_rank  # noqa: E402,F401  (also in Keras's ops.linalg)

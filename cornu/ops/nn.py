@@ -276,3 +276,12 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
         out = torch.matmul(weights, v)
     out = out.transpose(1, 2)
     return out.squeeze(0) if unbatched else out
+
+
+# Keras's `ops.nn` namespace also holds the convolution, pooling and CTC functions.
+from cornu.ops.conv import (  # noqa: E402,F401
+    adaptive_average_pool, adaptive_max_pool, average_pool, conv, conv_transpose,
+    depthwise_conv, max_pool, separable_conv,
+)
+from cornu.ops.ctc import ctc_decode, ctc_loss  # noqa: E402,F401
+from cornu.ops.misc import fold, multi_hot, polar, psnr, unfold  # noqa: E402,F401

@@ -166,6 +166,33 @@ def test_ctc_loss_trains_functional_model_with_fit():
     assert np.isfinite(losses).all() and losses[-1] < losses[0]
 
 
+def test_ctc_layer_with_add_loss_trains():
+    """The OCR example's pattern: a layer adds the CTC loss of labels and softmax outputs."""
+
+    class CTCLayer(cornu.layers.Layer):
+        def call(self, y_true, y_pred):
+            batch = ops.shape(y_true)[0]
+            input_length = ops.shape(y_pred)[1] * ops.ones((batch, 1), dtype="int64")
+            label_length = ops.shape(y_true)[1] * ops.ones((batch, 1), dtype="int64")
+            self.add_loss(ops.mean(ops.ctc_loss(y_true, y_pred, label_length, input_length)))
+            return y_pred
+
+    images = cornu.Input((8, 3), name="image")
+    labels = cornu.Input((3,), name="label", dtype="int32")
+    probs = cornu.layers.Dense(5, activation="softmax")(images)
+    output = CTCLayer()(labels, probs)
+    model = cornu.Model([images, labels], output)
+    model.compile(optimizer=cornu.optimizers.Adam(0.05))
+    x = RNG.standard_normal((16, 8, 3)).astype("float32")
+    y = RNG.integers(1, 5, (16, 3)).astype("int32")
+    losses = model.fit({"image": x, "label": y}, epochs=4, batch_size=8, verbose=0)
+    losses = losses.history["loss"]
+    assert np.isfinite(losses).all() and losses[-1] < losses[0]
+    paths, _ = ops.ctc_decode(model.predict({"image": x, "label": y}, verbose=0),
+                              np.full((16,), 8))
+    assert tuple(paths.shape) == (1, 16, 8)
+
+
 def test_ctc_symbolic():
     logits_in = cornu.Input((7, 5))
     lengths_in = cornu.Input((), dtype="int32")
@@ -333,10 +360,14 @@ def test_misc_ops_match_keras(case):
     check_case(case)
 
 
-def test_numpy_namespace():
-    missing = [n for n in dir(keras.ops.numpy)
-               if not n.startswith("_") and not hasattr(ops.numpy, n)]
+def test_namespaces():
+    for space in ("numpy", "nn", "linalg"):
+        missing = [n for n in dir(getattr(keras.ops, space))
+                   if not n.startswith("_") and not hasattr(getattr(ops, space), n)]
+        assert not missing, space
+    missing = [n for n in dir(keras.ops) if not n.startswith("_") and not hasattr(ops, n)]
     assert not missing
+    assert ops.nn.ctc_loss is ops.ctc_loss and ops.linalg.matrix_rank is ops.matrix_rank
     assert ops.numpy.nanmax is ops.nanmax and ops.numpy.add is ops.add
 
 
