@@ -80,7 +80,7 @@ def _conv_weight(kernel, lift):
     return weight.unsqueeze(2) if lift else weight
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """N-D convolution with a kernel `kernel_size + (in_channels / groups, filters)`."""
     h = _layer_helpers()
@@ -95,7 +95,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     return w.out(y)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
                    dilation_rate=1):
     """Depthwise convolution with a kernel `kernel_size + (in_channels, depth_multiplier)`."""
@@ -110,7 +110,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     return w.out(y)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
                    data_format=None, dilation_rate=1):
     """A depthwise convolution followed by a pointwise (1x1) one."""
@@ -128,7 +128,7 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
     return w.out(y)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
                    data_format=None, dilation_rate=1):
     """Transposed convolution with a kernel `kernel_size + (filters, in_channels)`."""
@@ -181,13 +181,13 @@ def _pool(fn, mode, inputs, pool_size, strides, padding, data_format):
     return w.out(y * (size / h.BasePooling._window_counts(spec, w.x.shape[2:], w.pad, y)))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Max pooling over 1 to 3 spatial dims; `strides` default to `pool_size`."""
     return _pool(max_pool, "max", inputs, pool_size, strides, padding, data_format)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Average pooling; with "same", windows over the border average their real elements."""
     return _pool(average_pool, "average", inputs, pool_size, strides, padding, data_format)
@@ -206,13 +206,13 @@ def _adaptive(fn, mode, inputs, output_size, data_format):
     return cu.to_keras_layout(y, rank, data_format)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def adaptive_average_pool(inputs, output_size, data_format=None):
     """Average pooling to a fixed spatial `output_size`, whatever the input size."""
     return _adaptive(adaptive_average_pool, "average", inputs, output_size, data_format)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def adaptive_max_pool(inputs, output_size, data_format=None):
     """Max pooling to a fixed spatial `output_size`, whatever the input size."""
     return _adaptive(adaptive_max_pool, "max", inputs, output_size, data_format)

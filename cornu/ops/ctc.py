@@ -16,7 +16,7 @@ from cornu.ops.symbolic_dispatch import symbolic_op
 __all__ = ["ctc_loss", "ctc_decode"]
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def ctc_loss(target, output, target_length, output_length, mask_index=0):
     """The CTC loss per sample: minus the log-likelihood of `target` under `output` logits.
 
@@ -111,7 +111,7 @@ def _beam_search(inputs, lengths, beam_width, top_paths, blank):
     return paths.to(inputs.device), scores.to(device=inputs.device, dtype=inputs.dtype)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1,
                merge_repeated=True, mask_index=0):
     """Decodes CTC outputs `(batch, time, classes)` into label sequences.

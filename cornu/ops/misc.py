@@ -30,7 +30,7 @@ def cdist(x, y):
     return diff.square().sum(-1).sqrt()
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def corrcoef(x):
     """Pearson correlation coefficients of the rows (variables) of `x`."""
     x = tensor(x)
@@ -50,7 +50,7 @@ def _correlate_dtype(x1, x2):
     return torch.float32
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def correlate(x1, x2, mode="valid"):
     """Cross-correlation of two 1-D sequences, `c[k] = sum_n x1[n + k] * x2[n]` (NumPy's).
 
@@ -78,7 +78,7 @@ def correlate(x1, x2, mode="valid"):
     return full[start:start + longer]
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def histogram(x, bins=10, range=None):
     """Counts of `x` in `bins` equal bins over `range` (min and max of `x` by default), and
     the `bins + 1` bin edges."""
@@ -95,27 +95,27 @@ def histogram(x, bins=10, range=None):
     return counts, edges
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def extract_sequences(x, sequence_length, sequence_stride):
     """Frames of `sequence_length` samples every `sequence_stride` along the last axis:
     `(..., frames, sequence_length)`."""
     return tensor(x).unfold(-1, sequence_length, sequence_stride).contiguous()
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def logdet(x):
     """The log-determinant of square matrices (NaN for a negative determinant)."""
     return torch.logdet(tensor(x))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def matrix_rank(x, tol=None):
     """The rank of matrices: singular values above `tol` (a default relative to the largest)."""
     x = tensor(x)
     return torch.linalg.matrix_rank(x.to(float_type(x)), atol=tol).to(torch.int32)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
     """Multi-hot encodings: per row (or for a 1-D input, overall) the union of its one-hots."""
     from cornu.ops.nn import one_hot
@@ -136,7 +136,7 @@ def polar(abs_, angle):
     return torch.complex(abs_ * torch.cos(angle), abs_ * torch.sin(angle))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def psnr(x1, x2, max_val):
     """Peak signal-to-noise ratio in dB: `20 log10(max_val) - 10 log10(mse)`."""
     x1, x2 = tensor(x1), tensor(x2)
@@ -159,7 +159,7 @@ def _limits(dtype):
     return info.min, info.max
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def saturate_cast(x, dtype):
     """Casts to `dtype`, first clipping to the values `dtype` can hold."""
     x = tensor(x)
@@ -178,7 +178,7 @@ def saturate_cast(x, dtype):
     return torch.clamp(x, low.to(x.device), high.to(x.device)).to(target)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def view_as_complex(x):
     """Complex numbers from a real tensor `(..., 2)` of (real, imag) pairs."""
     x = tensor(x)
@@ -188,7 +188,7 @@ def view_as_complex(x):
     return torch.complex(x[..., 0], x[..., 1])
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def view_as_real(x):
     """A real tensor `(..., 2)` of the (real, imag) parts of `x`."""
     x = tensor(x)
@@ -197,21 +197,21 @@ def view_as_real(x):
     return torch.stack((x.real, x.imag), dim=-1)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def view(x, dtype=None):
     """The same memory read as `dtype`."""
     x = tensor(x)
     return x if dtype is None else x.view(to_torch_dtype(dtype))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Sliding blocks of an `(N, C, H, W)` image as columns `(N, C * kh * kw, blocks)`."""
     return F.unfold(tensor(input), kernel_size, dilation=dilation, padding=padding,
                     stride=stride)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Sums columns of sliding blocks `(N, C * kh * kw, blocks)` back into an image."""
     return F.fold(tensor(x), output_size, kernel_size, dilation=dilation, padding=padding,
@@ -317,7 +317,7 @@ def _pattern_groups(side):
     return groups
 
 
-@symbolic_op(options_as_keywords=True)
+@symbolic_op
 def rearrange(tensor, pattern, **axes_lengths):
     """Reorders, splits and merges axes as an einops pattern says:
     `rearrange(x, "b (h w) c -> b c h w", h=4)`. Named axes, groups in parentheses, `...`

@@ -43,12 +43,12 @@ bitwise_right_shift = _bitwise(torch.bitwise_right_shift, "bitwise_right_shift")
 right_shift = _bitwise(torch.bitwise_right_shift, "right_shift")
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def bitwise_invert(x):
     return torch.bitwise_not(tensor(x))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def bitwise_not(x):
     return torch.bitwise_not(tensor(x))
 
@@ -74,13 +74,13 @@ def _nan_extreme(x, axis, keepdims, largest):
     return out.masked_fill(nan.all(dim=dims, keepdim=keepdims), math.nan)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def nanmax(x, axis=None, keepdims=False):
     """The maximum over `axis`, ignoring NaNs (NaN where every value is NaN)."""
     return _nan_extreme(x, axis, keepdims, True)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def nanmin(x, axis=None, keepdims=False):
     """The minimum over `axis`, ignoring NaNs (NaN where every value is NaN)."""
     return _nan_extreme(x, axis, keepdims, False)
@@ -106,19 +106,19 @@ def _nan_arg(x, axis, keepdims, largest):
     return out.to(torch.int32)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def nanargmax(x, axis=None, keepdims=False):
     """Indices of the maxima ignoring NaNs; -1 where every value is NaN."""
     return _nan_arg(x, axis, keepdims, True)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def nanargmin(x, axis=None, keepdims=False):
     """Indices of the minima ignoring NaNs; -1 where every value is NaN."""
     return _nan_arg(x, axis, keepdims, False)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def nanprod(x, axis=None, keepdims=False):
     """The product over `axis`, NaNs counting as 1."""
     x = tensor(x)
@@ -137,7 +137,7 @@ def nanprod(x, axis=None, keepdims=False):
     return out.to(dtype)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def nanvar(x, axis=None, keepdims=False):
     """The variance over `axis` of the non-NaN values."""
     x = tensor(x)
@@ -149,7 +149,7 @@ def nanvar(x, axis=None, keepdims=False):
     return torch.nanmean((x - mean).square(), dim=dims, keepdim=keepdims)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def nanstd(x, axis=None, keepdims=False):
     """The standard deviation over `axis` of the non-NaN values."""
     return torch.sqrt(nanvar.__wrapped__(x, axis, keepdims))
@@ -167,13 +167,13 @@ def _nan_cumulative(x, axis, dtype, fill, fn):
     return fn(x, dim=axis).to(out_dtype) if dtype is None else fn(x.to(out_dtype), dim=axis)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def nancumsum(x, axis=None, dtype=None):
     """The cumulative sum along `axis` (flattened when None), NaNs counting as 0."""
     return _nan_cumulative(x, axis, dtype, 0.0, torch.cumsum)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def nancumprod(x, axis=None, dtype=None):
     """The cumulative product along `axis` (flattened when None), NaNs counting as 1."""
     return _nan_cumulative(x, axis, dtype, 1.0, torch.cumprod)
@@ -226,7 +226,7 @@ def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
     return _nan_quantile(x, q.to(float_type(q)) / 100, axis, method, keepdims)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def nanmedian(x, axis=None, keepdims=False):
     """The median over `axis` of the non-NaN values."""
     if axis == () or axis == []:
@@ -249,7 +249,7 @@ def lcm(x1, x2):
     return torch.lcm(x1, x2)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def i0(x):
     """The modified Bessel function of the first kind, order 0."""
     x = tensor(x)
@@ -262,19 +262,19 @@ def i0(x):
     return torch.i0(x.to(dtype))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def sinc(x):
     """`sin(pi x) / (pi x)`, 1 at 0."""
     x = tensor(x)
     return torch.sinc(x.to(float_type(x)))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def signbit(x):
     return torch.signbit(tensor(x))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def fabs(x):
     """Absolute values as floats."""
     x = tensor(x)
@@ -293,17 +293,17 @@ fmax = _nan_ignoring_pair(torch.fmax, "fmax")
 fmin = _nan_ignoring_pair(torch.fmin, "fmin")
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def isneginf(x):
     return torch.isneginf(tensor(x))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def isposinf(x):
     return torch.isposinf(tensor(x))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def isreal(x):
     return torch.isreal(tensor(x))
 
@@ -326,31 +326,32 @@ def nextafter(x1, x2):
     return torch.nextafter(x1.to(dtype), x2.to(dtype))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def angle(x):
     x = tensor(x)
     return torch.angle(x if x.is_floating_point() or x.is_complex() else x.to(float_type(x)))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def real(x):
     x = tensor(x)
     return x.real if x.is_complex() else x
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def imag(x):
     x = tensor(x)
     return x.imag if x.is_complex() else torch.zeros_like(x)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def conj(x):
     x = tensor(x)
     return torch.conj(x).resolve_conj() if x.is_complex() else x
 
 
-conjugate = symbolic_op(lambda x: conj.__wrapped__(x), name="conjugate")
+conjugate = symbolic_op(lambda x: conj.__wrapped__(x), name="conjugate",
+                        options_as_keywords=True)
 conjugate.__doc__ = "The complex conjugate (real inputs unchanged)."
 
 
@@ -448,7 +449,7 @@ def vdot(x1, x2):
     return (x1.reshape(-1) * x2.reshape(-1)).sum().to(x1.dtype)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def trapezoid(y, x=None, dx=1.0, axis=-1):
     """The integral of `y` along `axis` by the trapezoidal rule."""
     y = tensor(y)
@@ -459,7 +460,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     return torch.trapezoid(y.to(dtype), x.to(dtype), dim=axis)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def vander(x, N=None, increasing=False):
     """The Vandermonde matrix of the 1-D `x`: columns are powers of `x`."""
     x = tensor(x)

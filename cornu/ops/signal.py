@@ -39,32 +39,32 @@ def _real(x):
     return x.to(float_type(x))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def fft(x):
     """The discrete Fourier transform over the last axis of a `(real, imag)` pair."""
     return _pair(torch.fft.fft(_complex(x)))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def fft2(x):
     """The 2-D discrete Fourier transform over the last two axes of a `(real, imag)` pair."""
     return _pair(torch.fft.fft2(_complex(x)))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def ifft2(x):
     """The inverse of `fft2`."""
     return _pair(torch.fft.ifft2(_complex(x)))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def rfft(x, fft_length=None):
     """The Fourier transform of a real signal over its last axis: `fft_length // 2 + 1` bins
     (the signal cropped or zero-padded to `fft_length`)."""
     return _pair(torch.fft.rfft(_real(x), n=fft_length, dim=-1))
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def irfft(x, fft_length=None):
     """The real signal of length `fft_length` whose `rfft` is the pair `x`."""
     return torch.fft.irfft(_complex(x), n=fft_length, dim=-1)
@@ -86,7 +86,7 @@ def _window(window, sequence_length, dtype, device):
     return win
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
     """The short-time Fourier transform of real signals over their last axis.
 
@@ -109,7 +109,7 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
     return _pair(z)
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann",
           center=True):
     """The inverse of `stft`: real signals from a `(real, imag)` pair `(..., frames, bins)`.
@@ -173,25 +173,25 @@ def _segment(data, segment_ids, num_segments, reduction):
     return out.scatter_reduce(0, ids, data, reduction)[:-1]
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def segment_sum(data, segment_ids, num_segments=None, sorted=False):
     """Sums of the rows of `data` that share a segment id (one per segment, 0 if empty)."""
     return _segment(data, segment_ids, num_segments, "sum")
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def segment_max(data, segment_ids, num_segments=None, sorted=False):
     """Maxima of the rows of `data` per segment id (-inf, or the lowest int, if empty)."""
     return _segment(data, segment_ids, num_segments, "amax")
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def segment_min(data, segment_ids, num_segments=None, sorted=False):
     """Minima of the rows of `data` per segment id (inf, or the highest int, if empty)."""
     return _segment(data, segment_ids, num_segments, "amin")
 
 
-@symbolic_op
+@symbolic_op(options_as_keywords=True)
 def segment_prod(data, segment_ids, num_segments=None, sorted=False):
     """Products of the rows of `data` per segment id (1 if empty)."""
     return _segment(data, segment_ids, num_segments, "prod")

@@ -15,9 +15,16 @@ def _has_symbolic(args):
     return False
 
 
+def _is_data(a):
+    """Whether `a` is a tensor or array: an operand of the call rather than an option."""
+    import numpy as np
+    import torch
+    return _has_symbolic((a,)) or isinstance(a, (torch.Tensor, np.ndarray))
+
+
 def _options_as_keywords(fn, args, kwargs):
-    """Moves the arguments after the last symbolic one into `kwargs`, by parameter name."""
-    last = max(i for i, a in enumerate(args) if _has_symbolic((a,)))
+    """Moves the arguments after the last tensor-like one into `kwargs`, by parameter name."""
+    last = max(i for i, a in enumerate(args) if _is_data(a))
     names = list(inspect.signature(fn).parameters)
     kwargs = dict(kwargs)
     for i in range(last + 1, len(args)):

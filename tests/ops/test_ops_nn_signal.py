@@ -446,3 +446,27 @@ def test_symbolic_inputs(shape, fn):
     restored = cornu.Model.from_config(config)
     for got, exp in zip(_leaves(restored(data)), _leaves(expected)):
         np.testing.assert_allclose(got.detach().numpy(), exp.detach().numpy(), rtol=1e-6)
+
+
+def test_new_ops_save_and_load_in_keras(tmp_path):
+    """Graph nodes of the new ops are written as Keras's operations: both libraries read them."""
+    x, sig = cornu.Input((16, 3)), cornu.Input((48,))
+    steps, labels = cornu.Input((), dtype="int32"), cornu.Input((2,), dtype="int32")
+    label_lens = cornu.Input((), dtype="int32")
+    outputs = [
+        ops.max_pool(x, 2, padding="same"), ops.nanmax(ops.rfft(sig, 8)[0], axis=-1),
+        ops.stft(sig, 8, 4, 8)[1], ops.ctc_decode(x, steps, "beam_search", 10)[0],
+        ops.ctc_loss(labels, x, label_lens, steps), ops.nanquantile(sig, 0.3, axis=1),
+        ops.psnr(sig, sig * 0.5, 1.0), ops.fft((sig, sig))[1], ops.extract_sequences(sig, 8, 4),
+    ]
+    model = cornu.Model([x, sig, steps, labels, label_lens], outputs)
+    data = [RNG.random((2, 16, 3)).astype("float32"), RNG.random((2, 48)).astype("float32"),
+            np.array([16, 9], "int32"), np.array([[1, 2], [2, 2]], "int32"),
+            np.array([2, 1], "int32")]
+    before = [o.numpy() for o in model(data)]
+    path = tmp_path / "new_ops.keras"
+    model.save(path)
+    for got, expected in zip(cornu.models.load_model(path)(data), before):
+        np.testing.assert_array_equal(got.numpy(), expected)
+    for got, expected in zip(keras.models.load_model(path)(data), before):
+        np.testing.assert_allclose(_numpy(got), expected, rtol=1e-5, atol=1e-5)
