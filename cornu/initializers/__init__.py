@@ -275,9 +275,11 @@ class Identity(Initializer):
 
 IdentityInitializer = Identity
 
+from cornu.initializers.stft_initializer import STFT, STFTInitializer  # noqa: E402
+
 _CLASSES = (Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
             GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal,
-            Orthogonal, Identity)
+            Orthogonal, Identity, STFT)
 ALL_OBJECTS = {cls.__name__: cls for cls in _CLASSES}
 ALL_OBJECTS.update({
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
@@ -286,7 +288,7 @@ ALL_OBJECTS.update({
     "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
     "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
     "identity": Identity, "IdentityInitializer": Identity, "uniform": RandomUniform,
-    "normal": RandomNormal, "zero": Zeros, "one": Ones,
+    "normal": RandomNormal, "zero": Zeros, "one": Ones, "stft": STFT, "STFTInitializer": STFT,
 })
 
 # Keras 3's lowercase names are the classes themselves (`initializers.he_normal(seed=1)`).
@@ -295,6 +297,7 @@ random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, T
 variance_scaling, glorot_uniform, glorot_normal = VarianceScaling, GlorotUniform, GlorotNormal
 he_uniform, he_normal, lecun_uniform, lecun_normal = HeUniform, HeNormal, LecunUniform, LecunNormal
 OrthogonalInitializer = Orthogonal
+stft = STFT
 
 
 def serialize(initializer):
