@@ -21,3 +21,11 @@ from cornu.layers.preprocessing.hashed_crossing import HashedCrossing  # noqa: F
 from cornu.layers.preprocessing.random_grayscale import RandomGrayscale  # noqa: F401
 from cornu.layers.preprocessing.random_invert import RandomInvert  # noqa: F401
 from cornu.layers.preprocessing.solarization import Solarization  # noqa: F401
+from cornu.layers.preprocessing.random_hue import RandomHue  # noqa: F401
+from cornu.layers.preprocessing.random_saturation import RandomSaturation  # noqa: F401
+from cornu.layers.preprocessing.random_color_degeneration import (  # noqa: F401
+    RandomColorDegeneration)
+from cornu.layers.preprocessing.random_sharpness import RandomSharpness  # noqa: F401
+from cornu.layers.preprocessing.random_posterization import RandomPosterization  # noqa: F401
+from cornu.layers.preprocessing.auto_contrast import AutoContrast  # noqa: F401
+from cornu.layers.preprocessing.equalization import Equalization  # noqa: F401

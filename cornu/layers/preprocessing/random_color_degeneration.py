@@ -1,0 +1,49 @@
+"""`RandomColorDegeneration`: blends each image toward its grayscale version while training."""
+
+from cornu.layers.preprocessing import color_utils
+from cornu.layers.preprocessing.base_augmentation import (
+    BaseRandomImageLayer, base_factor, check_value_range)
+from cornu.ops import image as image_ops
+
+
+class RandomColorDegeneration(BaseRandomImageLayer):
+    """Moves each RGB image toward its grayscale version by a random amount while training.
+
+    Per image `f` is drawn in the `factor` range and the output is
+    `images + f * (grayscale - images)`, clipped to `value_range` (0 keeps the image, 1
+    makes it gray). Training outputs are in the layer's compute dtype; at inference images
+    pass through unchanged.
+
+    Args:
+        factor: a number `f` in `[-1, 1]` (draws in `[-|f|, |f|]`, as Keras reads it) or a
+            pair `(low, high)` (sorted).
+        value_range: `(low, high)`, the range of the input values; default `(0, 255)`.
+        data_format: "channels_last" or "channels_first"; the global image data format by
+            default.
+        seed: optional int for a reproducible sequence of draws.
+        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+    """
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = base_factor(self._label, factor, (-1, 1))
+        check_value_range(self._label, value_range)
+        self.value_range = sorted(value_range)
+
+    def call(self, inputs, training=True):
+        self._check_images(inputs)
+        color_utils.check_rgb(self._label, inputs, self.data_format)
+        if not training:
+            return inputs
+        images, unbatched = color_utils.batched(inputs.to(self._compute_torch_dtype))
+        factor = self._uniform((images.shape[0], 1, 1, 1), self.factor[0], self.factor[1],
+                               images.device, dtype=images.dtype)
+        gray = image_ops.rgb_to_grayscale(images, data_format=self.data_format)
+        images = (images + factor * (gray - images)).clamp(*self.value_range)
+        return images.squeeze(0) if unbatched else images
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"factor": self.factor, "value_range": self.value_range,
+                       "seed": self.seed})
+        return config
