@@ -12,7 +12,7 @@ _SUBMODULES = (
     "activations", "applications", "backend", "callbacks", "config", "constraints", "datasets",
     "distribution", "dtype_policies", "initializers", "layers", "losses", "metrics",
     "mixed_precision", "models", "ops", "optimizers", "random", "regularizers", "saving",
-    "utils",
+    "tree", "utils",
 )
 _TOP_LEVEL = {
     "Sequential": "cornu.models",
@@ -30,6 +30,8 @@ _TOP_LEVEL = {
     "Constraint": "cornu.constraints",
     "DTypePolicy": "cornu.dtype_policies",
     "FloatDTypePolicy": "cornu.dtype_policies",
+    "remat": "cornu.backend.remat",
+    "RematScope": "cornu.backend.remat",
 }
 
 

@@ -6,7 +6,9 @@ plain PyTorch code can use as it is.
 """
 
 import contextlib
+import functools
 import inspect
+import math
 import threading
 
 import numpy as np
@@ -15,14 +17,14 @@ import torch
 from cornu import activations  # noqa: F401  (re-exported convenience for subclasses)
 from cornu import constraints, initializers, regularizers
 from cornu import dtype_policies
-from cornu.backend import symbolic
+from cornu.backend import remat, symbolic
 from cornu.backend.config import device as default_device
 from cornu.backend.keras_tensor import KerasTensor
 from cornu.backend.variable import Variable, make_variable
 from cornu.layers.input_spec import InputSpec, assert_input_compatibility  # noqa: F401
 from cornu.layers.node import Node
 from cornu.utils import naming, tree
-from cornu.utils.dtypes import to_torch_dtype
+from cornu.utils.dtypes import dtype_name, to_torch_dtype
 
 _ctx = threading.local()
 _BASE_CONFIG_KEYS = ("name", "trainable", "dtype")
@@ -41,6 +43,30 @@ def current_device():
     Ops that create tensors from a shape alone (`cornu.random.normal`, ...) put them there.
     """
     return getattr(_ctx, "device", None)
+
+
+def _replaying_call_context(fn):
+    """`fn`, run each time in the layer-call context of now (`training`, device, depth).
+
+    `remat` runs a function again in the backward pass, outside the layer call that first
+    ran it; the replay sees the same context, and adds no losses a second time.
+    """
+    training, device, depth = current_training(), current_device(), getattr(_ctx, "depth", 0)
+    runs = [0]
+
+    def replay(*args, **kwargs):
+        runs[0] += 1
+        saved = (current_training(), current_device(), getattr(_ctx, "depth", 0),
+                 getattr(_ctx, "recomputing", False))
+        _ctx.training, _ctx.device, _ctx.depth = training, device, depth
+        if runs[0] > 1:
+            _ctx.recomputing = True
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _ctx.training, _ctx.device, _ctx.depth, _ctx.recomputing = saved
+
+    return replay
 
 
 def _scope_path():
@@ -89,6 +115,8 @@ class Layer(torch.nn.Module):
     _pending_loss_layers = []
     # Bumped whenever a weight's trainability changes (invalidates the trainer's caches).
     _trainable_version = 0
+    # The creation-time RematScope mode (None: calls are not rematerialized).
+    _remat_mode = None
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
@@ -123,6 +151,8 @@ class Layer(torch.nn.Module):
         self._signature = _CallSignature.of(type(self))
         self._fast = False
         self._batch_input_shape = _batch_input_shape_from(input_shape_args)
+        # The RematScope active at creation decides how calls are rematerialized.
+        self.__dict__["_remat_mode"] = remat.get_current_remat_mode()
 
     # ------------------------------------------------------------------ attributes
 
@@ -361,6 +391,8 @@ class Layer(torch.nn.Module):
 
     def add_loss(self, loss):
         """Adds a scalar loss tensor, collected by `losses` and added by `fit`."""
+        if getattr(_ctx, "recomputing", False):  # a rematerialized call replayed in backward
+            return
         if not self._losses:
             Layer._pending_loss_layers.append(self)
         self._losses.append(loss)
@@ -455,6 +487,7 @@ class Layer(torch.nn.Module):
         self.__dict__["_fast"] = (
             self.built and not sig.has_training and not sig.has_mask
             and self.activity_regularizer is None and self.input_spec is None
+            and self.__dict__.get("_remat_mode") is None
             and type(self).compute_mask is Layer.compute_mask
             and not self._forward_hooks and not self._forward_pre_hooks)
 
@@ -526,8 +559,11 @@ class Layer(torch.nn.Module):
                 self._clear_losses()
             if not self.built:
                 self._maybe_build(args, kwargs, device=_first_device(inputs))
+            call = self.call
+            if self._remat_mode is not None:
+                call = self.rematerialized_call(call, *args, **kwargs)
             with _name_scope(self.name), _autocast(self._autocast_dtype, inputs):
-                outputs = self.call(*args, **kwargs)
+                outputs = call(*args, **kwargs)
             if self.activity_regularizer is not None:
                 self._add_activity_loss(outputs)
             if self.supports_masking or self._computes_mask():
@@ -539,6 +575,65 @@ class Layer(torch.nn.Module):
             _ctx.device = previous_device
             _ctx.depth -= 1
         return outputs
+
+    def rematerialized_call(self, layer_call, *args, **kwargs):
+        """Wraps `layer_call` as the layer's creation-time `RematScope` mode asks.
+
+        Args:
+            layer_call: The original `call` method of the layer.
+
+        Returns:
+            The rematerialized `call` (or `layer_call` itself when the mode does not
+            apply to this layer or to these inputs).
+        """
+        mode = self.__dict__.get("_remat_mode")
+        if not mode or not mode.mode or getattr(_ctx, "remat_sizing", False):
+            return layer_call
+        if mode.mode == "full":
+            return remat.remat(layer_call)
+        if mode.mode == "activations":
+            if getattr(self, "activation", None) is None:
+                return layer_call
+
+            @functools.wraps(layer_call)
+            def rematerialized_activation_call(*a, **k):
+                original = self.activation
+                self.activation = remat.remat(original)
+                try:
+                    return layer_call(*a, **k)
+                finally:
+                    self.activation = original
+
+            return rematerialized_activation_call
+        if mode.mode == "list_of_layers":
+            return remat.remat(layer_call) if self.name in mode.layer_names else layer_call
+        if mode.mode == "larger_than":
+            size = self._remat_output_size(args, kwargs)
+            if size and size > mode.output_size_threshold:
+                return remat.remat(layer_call)
+        return layer_call
+
+    def _remat_output_size(self, args, kwargs):
+        """Number of elements of the outputs for these inputs (0 when it cannot be inferred)."""
+        def spec(x):
+            return KerasTensor(tuple(x.shape), dtype_name(x.dtype)) if isinstance(x, torch.Tensor) else x
+
+        key = tuple(tuple(x.shape) if isinstance(x, torch.Tensor) else None
+                    for x in tree.flatten((args, kwargs)))
+        cache = self.__dict__.setdefault("_remat_sizes", {})
+        if key not in cache:
+            _ctx.remat_sizing = True
+            try:
+                with torch.no_grad():
+                    outputs = self.compute_output_spec(*tree.map_structure(spec, list(args)),
+                                                       **tree.map_structure(spec, dict(kwargs)))
+                cache[key] = sum(math.prod(d or 1 for d in o.shape) for o in tree.flatten(outputs)
+                                 if isinstance(o, KerasTensor))
+            except Exception:  # noqa: BLE001 - a layer that cannot infer its output is not sized
+                cache[key] = 0
+            finally:
+                _ctx.remat_sizing = False
+        return cache[key]
 
     def _add_activity_loss(self, outputs):
         for out in tree.flatten(outputs):
