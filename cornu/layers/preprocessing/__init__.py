@@ -29,3 +29,4 @@ from cornu.layers.preprocessing.random_sharpness import RandomSharpness  # noqa:
 from cornu.layers.preprocessing.random_posterization import RandomPosterization  # noqa: F401
 from cornu.layers.preprocessing.auto_contrast import AutoContrast  # noqa: F401
 from cornu.layers.preprocessing.equalization import Equalization  # noqa: F401
+from cornu.layers.preprocessing.stft_spectrogram import STFTSpectrogram  # noqa: F401
