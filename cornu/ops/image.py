@@ -13,7 +13,9 @@ from cornu.ops.symbolic_dispatch import symbolic_op
 from cornu.utils.dtypes import to_torch_dtype
 
 __all__ = ["resize", "affine_transform", "crop_images", "pad_images", "rgb_to_grayscale",
-           "rgb_to_hsv", "hsv_to_rgb", "extract_patches"]
+           "rgb_to_hsv", "hsv_to_rgb", "extract_patches", "gaussian_blur",
+           "perspective_transform", "elastic_transform", "map_coordinates",
+           "scale_and_translate", "sobel_edges", "ssim", "extract_patches_3d"]
 
 
 def _images(images, who):
@@ -283,8 +285,13 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     """Patches of `size` as channels: `(..., rows, cols, ph * pw * C)` (channels_last).
 
     Each patch is flattened row by row, channels innermost; `strides` default to `size`;
-    `padding` "valid" or "same" (as TensorFlow pads: more after than before).
+    `padding` "valid" or "same" (as TensorFlow pads: more after than before). A `size` of
+    three ints extracts 3-D patches from volumes, as `extract_patches_3d`.
     """
+    if not isinstance(size, int) and len(size) == 3:
+        from cornu.ops.image_extra import _extract_patches_3d
+        return _extract_patches_3d.__wrapped__(images, size, strides, dilation_rate, padding,
+                                               data_format)
     data_format = standardize_data_format(data_format)
     images = _images(images, "extract_patches")
     kh, kw = _pair_arg(size, "size")
@@ -308,3 +315,8 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     # (C, kh, kw) order -> (kh, kw, C), the patch's pixels row by row with channels inside.
     patches = cols.reshape(n, c, kh * kw, oh, ow).transpose(1, 2).reshape(n, kh * kw * c, oh, ow)
     return _from_nchw(patches, data_format, unbatched)
+
+
+from cornu.ops.image_extra import (elastic_transform, extract_patches_3d,  # noqa: E402
+                                   gaussian_blur, map_coordinates, perspective_transform,
+                                   scale_and_translate, sobel_edges, ssim)

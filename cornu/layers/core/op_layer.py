@@ -39,7 +39,7 @@ _KERAS_CLASS_NAMES = {
     "image.rgb_to_hsv": "RGBToHSV", "image.hsv_to_rgb": "HSVToRGB",
     "ctc_loss": "CTCLoss", "ctc_decode": "CTCDecode", "fft": "FFT", "fft2": "FFT2",
     "ifft2": "IFFT2", "rfft": "RFFT", "irfft": "IRFFT", "stft": "STFT", "istft": "ISTFT",
-    "cdist": "CDist", "psnr": "PSNR",
+    "cdist": "CDist", "psnr": "PSNR", "image.ssim": "SSIM",
 }
 _OP_OF_CLASS = {(op.startswith("image."), cls): op for op, cls in _KERAS_CLASS_NAMES.items()}
 _IMAGE_MODULE = "keras.src.ops.image"
