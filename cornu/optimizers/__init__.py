@@ -12,6 +12,7 @@ from cornu.optimizers.ftrl import Ftrl
 from cornu.optimizers.lamb import Lamb
 from cornu.optimizers.lion import Lion
 from cornu.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from cornu.optimizers.muon import Muon
 from cornu.optimizers.nadam import Nadam
 from cornu.optimizers.rmsprop import RMSprop
 from cornu.optimizers.schedule_free_adamw import ScheduleFreeAdamW
@@ -19,7 +20,7 @@ from cornu.optimizers.sgd import SGD
 from cornu.saving import serialization_lib
 
 ALL_OBJECTS = (Optimizer, Adadelta, Adafactor, Adagrad, Adam, Adamax, AdamW, Ftrl, Lamb, Lion,
-               LossScaleOptimizer, Nadam, RMSprop, ScheduleFreeAdamW, SGD)
+               LossScaleOptimizer, Muon, Nadam, RMSprop, ScheduleFreeAdamW, SGD)
 # Looked up by class name or its lowercase form ("Adam", "adam").
 _BY_NAME = {**{c.__name__: c for c in ALL_OBJECTS}, **{c.__name__.lower(): c for c in ALL_OBJECTS}}
 _BY_NAME.pop("optimizer")
