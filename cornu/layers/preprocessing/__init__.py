@@ -30,3 +30,4 @@ from cornu.layers.preprocessing.random_posterization import RandomPosterization 
 from cornu.layers.preprocessing.auto_contrast import AutoContrast  # noqa: F401
 from cornu.layers.preprocessing.equalization import Equalization  # noqa: F401
 from cornu.layers.preprocessing.stft_spectrogram import STFTSpectrogram  # noqa: F401
+from cornu.layers.preprocessing.mel_spectrogram import MelSpectrogram  # noqa: F401
