@@ -17,9 +17,13 @@ from cornu.saving.safe_mode import enable_unsafe_deserialization
 from cornu.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
 
 _LAZY = ("save_model", "load_model", "save_weights", "load_weights", "model_from_json")
+_LAZY_FROM = {"KerasFileEditor": "cornu.saving.file_editor"}
 
 
 def __getattr__(name):
+    if name in _LAZY_FROM:
+        import importlib
+        return getattr(importlib.import_module(_LAZY_FROM[name]), name)
     if name in _LAZY:
         from cornu.saving import saving_api
         return getattr(saving_api, name)
@@ -27,4 +31,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_LAZY))
+    return sorted(list(globals()) + list(_LAZY) + list(_LAZY_FROM))
