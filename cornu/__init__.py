@@ -11,8 +11,8 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "activations", "applications", "backend", "callbacks", "config", "constraints", "datasets",
     "distribution", "dtype_policies", "initializers", "layers", "losses", "metrics",
-    "mixed_precision", "models", "ops", "optimizers", "random", "regularizers", "saving",
-    "tree", "utils",
+    "mixed_precision", "models", "ops", "optimizers", "preprocessing", "random", "regularizers",
+    "saving", "tree", "utils",
 )
 _TOP_LEVEL = {
     "Sequential": "cornu.models",

@@ -210,3 +210,66 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
                       stacklevel=2)
         img = img.convert("RGB")
     img.save(path, format=file_format, **kwargs)
+
+
+def smart_resize(x, size, interpolation="bilinear", data_format="channels_last"):
+    """Resize images to a target size without aspect ratio distortion.
+
+    Image datasets typically yield images that have each a different size. To be batched,
+    images need to share the same height and width; resizing them straight to `size`
+    distorts the aspect ratio of most. `smart_resize` instead:
+
+    1. Takes the largest centered crop of the image that has the same aspect
+    ratio as the target size. For instance, if `size=(200, 200)` and the input
+    image has size `(340, 500)`, we take a crop of `(340, 340)` centered along
+    the width.
+    2. Resizes the cropped image to the target size. In the example above,
+    we resize the `(340, 340)` crop to `(200, 200)`.
+
+    Args:
+        x: Input image or batch of images (as a tensor or NumPy array).
+            Must be in format `(height, width, channels)`
+            or `(batch_size, height, width, channels)`.
+        size: Tuple of `(height, width)` integer. Target size.
+        interpolation: String, interpolation to use for resizing.
+            Supports `"bilinear"`, `"nearest"`, `"bicubic"` and `"area"`.
+            Defaults to `"bilinear"`.
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Returns:
+        Array with shape `(size[0], size[1], channels)`.
+        If the input image was a NumPy array, the output is a NumPy array,
+        and if it was a torch tensor, the output is a torch tensor.
+    """
+    from cornu.ops.image import resize
+
+    if len(size) != 2:
+        raise ValueError(f"Expected `size` to be a tuple of 2 integers, but got: {size}.")
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError("`data_format` must be 'channels_last' or 'channels_first'. "
+                         f"Received: data_format={data_format!r}")
+    img = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
+    if img.ndim < 3 or img.ndim > 4:
+        raise ValueError(
+            "Expected an image array with shape `(height, width, channels)`, or "
+            "`(batch_size, height, width, channels)`, but got input with incorrect rank, "
+            f"of shape {tuple(img.shape)}.")
+    if data_format == "channels_last":
+        height, width = img.shape[-3], img.shape[-2]
+    else:
+        height, width = img.shape[-2], img.shape[-1]
+    target_height, target_width = size
+    # Keras's arithmetic (float division, truncation, at least one pixel).
+    crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
+    crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
+    top = int(float(height - crop_height) / 2)
+    left = int(float(width - crop_width) / 2)
+    rows, cols = slice(top, top + crop_height), slice(left, left + crop_width)
+    if data_format == "channels_last":
+        img = img[..., rows, cols, :]
+    else:
+        img = img[..., rows, cols]
+    img = resize(img, size=size, interpolation=interpolation, data_format=data_format)
+    if isinstance(x, np.ndarray):
+        return img.detach().cpu().numpy()
+    return img
