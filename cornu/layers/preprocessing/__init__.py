@@ -35,8 +35,3 @@ from cornu.layers.preprocessing.random_erasing import RandomErasing  # noqa: F40
 from cornu.layers.preprocessing.mix_up import MixUp  # noqa: F401
 from cornu.layers.preprocessing.cut_mix import CutMix  # noqa: F401
 from cornu.layers.preprocessing.mel_spectrogram import MelSpectrogram  # noqa: F401
-from cornu.layers.preprocessing.random_shear import RandomShear  # noqa: F401
-from cornu.layers.preprocessing.random_perspective import RandomPerspective  # noqa: F401
-from cornu.layers.preprocessing.random_elastic_transform import (  # noqa: F401
-    RandomElasticTransform)
-from cornu.layers.preprocessing.random_gaussian_blur import RandomGaussianBlur  # noqa: F401
