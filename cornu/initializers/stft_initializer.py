@@ -104,9 +104,15 @@ def _plain_window(window):
     """A window as config-friendly data: names and None stay, arrays become lists."""
     if window is None or isinstance(window, str):
         return window
+    if isinstance(window, dict) and window.get("class_name") == "__numpy__":
+        return list(window["config"]["value"])  # an array window in a Keras config
     if isinstance(window, torch.Tensor):
         window = window.detach().cpu().numpy()
-    return np.asarray(window).tolist()
+    try:
+        return np.asarray(window, dtype="float64").tolist()
+    except (TypeError, ValueError):
+        raise ValueError("`window` must be a window name, an array of numbers or None. "
+                         f"Received: window={window!r}") from None
 
 
 class STFT(Initializer):
@@ -143,7 +149,7 @@ class STFT(Initializer):
             raise ValueError("STFT initializer: `scaling` must be None, 'density' or "
                              f"'spectrum'. Received: scaling={scaling!r}")
         self.side = side
-        self.window = window
+        self.window = _plain_window(window)
         self.scaling = scaling
         self.periodic = periodic
 
@@ -160,10 +166,7 @@ class STFT(Initializer):
                 win = torch.as_tensor(get_window(self.window, frame_length, self.periodic),
                                       dtype=dtype)
             else:
-                win = self.window
-                if isinstance(win, torch.Tensor):
-                    win = win.detach().cpu()
-                win = torch.as_tensor(np.asarray(win), dtype=dtype)
+                win = torch.as_tensor(np.asarray(self.window, dtype="float64"), dtype=dtype)
             if win.dim() != 1 or win.shape[0] != frame_length:
                 raise ValueError("STFT initializer: the shape of `window` must be "
                                  f"({frame_length},) (frame_length). Received: window "

@@ -89,3 +89,19 @@ def test_errors():
         cornu.layers.MelSpectrogram(sequence_stride=0)
     with pytest.raises(ValueError, match="1D"):
         cornu.layers.MelSpectrogram(fft_length=64)(np.zeros((2, 3, 500), "float32"))
+
+
+def test_keras_files_load_both_ways(tmp_path):
+    x = RNG.uniform(-1, 1, (2, 2000)).astype("float32")
+    inputs = keras.Input((2000,))
+    ref = keras.Model(inputs, keras.layers.MelSpectrogram(fft_length=256, num_mel_bins=20)(
+        inputs))
+    ref.save(tmp_path / "keras.keras")
+    loaded = cornu.models.load_model(tmp_path / "keras.keras")
+    np.testing.assert_allclose(_np(loaded(x)), _np(ref(x)), rtol=1e-5, atol=2e-5)
+    inputs = cornu.Input((2000,))
+    model = cornu.Model(inputs, cornu.layers.MelSpectrogram(
+        fft_length=128, sequence_stride=64, window="hamming", num_mel_bins=12)(inputs))
+    model.save(tmp_path / "cornu.keras")
+    back = keras.models.load_model(tmp_path / "cornu.keras")
+    np.testing.assert_allclose(_np(back(x)), _np(model(x)), rtol=1e-5, atol=2e-5)

@@ -127,3 +127,20 @@ def test_errors():
         layer_cls(frame_length=16, dtype="int32")(np.ones((1, 64, 1), "int32"))
     with pytest.raises(ValueError):
         layer_cls(frame_length=16)(np.ones((64, 1), "float32"))
+
+
+def test_keras_files_load_both_ways(tmp_path):
+    x = _inputs("channels_last", channels=2, length=200)
+    inputs = keras.Input((200, 2))
+    ref = keras.Model(inputs, keras.layers.STFTSpectrogram(frame_length=32,
+                                                           window=np.hanning(32))(inputs))
+    ref.layers[1].set_weights([w * 0.5 for w in ref.layers[1].get_weights()])
+    ref.save(tmp_path / "keras.keras")
+    loaded = cornu.models.load_model(tmp_path / "keras.keras")
+    np.testing.assert_allclose(_np(loaded(x)), _np(ref(x)), rtol=1e-5, atol=1e-5)
+    inputs = cornu.Input((200, 2))
+    model = cornu.Model(inputs, cornu.layers.STFTSpectrogram(
+        mode="psd", frame_length=32, window=np.hamming(32))(inputs))
+    model.save(tmp_path / "cornu.keras")
+    back = keras.models.load_model(tmp_path / "cornu.keras")
+    np.testing.assert_allclose(_np(back(x)), _np(model(x)), rtol=1e-5, atol=1e-5)
