@@ -136,7 +136,7 @@ class MelSpectrogram(Layer):
 
     def _dbscale(self, inputs):
         log_spec = 10.0 * torch.log10(torch.clamp(inputs, min=self.min_power))
-        ref = torch.tensor(abs(float(self.ref_power)), dtype=inputs.dtype)
+        ref = torch.tensor(abs(float(self.ref_power)), dtype=inputs.dtype, device=inputs.device)
         log_spec = log_spec - 10.0 * torch.log10(torch.clamp(ref, min=self.min_power))
         if self.top_db is not None:
             log_spec = torch.maximum(log_spec, log_spec.max() - self.top_db)
