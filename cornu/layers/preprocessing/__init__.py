@@ -37,3 +37,4 @@ from cornu.layers.preprocessing.cut_mix import CutMix  # noqa: F401
 from cornu.layers.preprocessing.mel_spectrogram import MelSpectrogram  # noqa: F401
 from cornu.layers.preprocessing.pipeline import Pipeline  # noqa: F401
 from cornu.layers.preprocessing.random_shear import RandomShear  # noqa: F401
+from cornu.layers.preprocessing.random_perspective import RandomPerspective  # noqa: F401
