@@ -38,3 +38,4 @@ from cornu.layers.preprocessing.mel_spectrogram import MelSpectrogram  # noqa: F
 from cornu.layers.preprocessing.pipeline import Pipeline  # noqa: F401
 from cornu.layers.preprocessing.random_shear import RandomShear  # noqa: F401
 from cornu.layers.preprocessing.random_perspective import RandomPerspective  # noqa: F401
+from cornu.layers.preprocessing.random_gaussian_blur import RandomGaussianBlur  # noqa: F401
