@@ -39,3 +39,5 @@ from cornu.layers.preprocessing.pipeline import Pipeline  # noqa: F401
 from cornu.layers.preprocessing.random_shear import RandomShear  # noqa: F401
 from cornu.layers.preprocessing.random_perspective import RandomPerspective  # noqa: F401
 from cornu.layers.preprocessing.random_gaussian_blur import RandomGaussianBlur  # noqa: F401
+from cornu.layers.preprocessing.random_elastic_transform import (  # noqa: F401
+    RandomElasticTransform)
