@@ -1,5 +1,8 @@
 """Functional models to and from Keras 3's config format (layers with their inbound nodes)."""
 
+import numpy as np
+import torch
+
 from cornu.backend.keras_tensor import KerasTensor
 from cornu.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
 from cornu.utils import tree
@@ -19,7 +22,19 @@ def _serialize_arg(x):
         return [_serialize_arg(v) for v in x]
     if isinstance(x, dict):
         return {k: _serialize_arg(v) for k, v in x.items()}
+    if isinstance(x, (np.ndarray, np.generic, torch.Tensor)):
+        return _constant_config(x)
     return serialize_keras_object(x)
+
+
+def _constant_config(x):
+    """An array operand as Keras writes it (`__numpy__` / `__tensor__`; a scalar as a number)."""
+    if isinstance(x, torch.Tensor):
+        return {"class_name": "__tensor__", "config": {
+            "value": x.detach().cpu().tolist(), "dtype": str(x.dtype).removeprefix("torch.")}}
+    if isinstance(x, np.ndarray) and x.ndim > 0:
+        return {"class_name": "__numpy__", "config": {"value": x.tolist(), "dtype": str(x.dtype)}}
+    return x.item()
 
 
 def _history_ref(tensor):

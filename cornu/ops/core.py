@@ -228,9 +228,9 @@ def get_item(x, key):
 
 
 @symbolic_op
-def slice(x, start_indices, shape):
-    """`x[start:start+size]` along every axis."""
-    x = _t(x)
+def slice(inputs, start_indices, shape):
+    """`inputs[start:start+size]` along every axis."""
+    x = _t(inputs)
     for axis, (begin, size) in enumerate(zip(start_indices, shape)):
         x = x.narrow(axis, int(begin), int(size))
     return x
@@ -287,5 +287,5 @@ def triu(x, k=0):
 
 
 @symbolic_op
-def stop_gradient(x):
-    return _t(x).detach()
+def stop_gradient(variable):
+    return _t(variable).detach()

@@ -59,8 +59,10 @@ def inv(x):
 
 
 @symbolic_op
-def pinv(x, rtol=None, hermitian=False):
-    return torch.linalg.pinv(_float(x), rtol=rtol, hermitian=hermitian)
+def pinv(x, rcond=None):
+    """The Moore-Penrose pseudo-inverse (singular values below `rcond` times the largest
+    count as zero)."""
+    return torch.linalg.pinv(_float(x), rtol=rcond)
 
 
 @symbolic_op

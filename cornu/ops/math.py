@@ -168,8 +168,18 @@ mean = _reduce(torch.mean, "mean")
 sum = _reduce(torch.sum, "sum")
 amax = _reduce(torch.amax, "amax")
 amin = _reduce(torch.amin, "amin")
-max = amax
-min = amin
+
+
+def _reduce_with_initial(reduce, combine, name):
+    def op(x, axis=None, keepdims=False, initial=None):
+        out = reduce.__wrapped__(x, axis, keepdims)
+        return out if initial is None else combine(out, torch.as_tensor(initial, dtype=out.dtype))
+    op.__name__ = name
+    return symbolic_op(op)
+
+
+max = _reduce_with_initial(amax, torch.maximum, "max")
+min = _reduce_with_initial(amin, torch.minimum, "min")
 logsumexp = _reduce(torch.logsumexp, "logsumexp")
 
 

@@ -205,9 +205,9 @@ def view(x, dtype=None):
 
 
 @symbolic_op(options_as_keywords=True)
-def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
     """Sliding blocks of an `(N, C, H, W)` image as columns `(N, C * kh * kw, blocks)`."""
-    return F.unfold(tensor(input), kernel_size, dilation=dilation, padding=padding,
+    return F.unfold(tensor(x), kernel_size, dilation=dilation, padding=padding,
                     stride=stride)
 
 

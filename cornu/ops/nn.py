@@ -1,5 +1,7 @@
 """Neural-network functions (`cornu.ops.relu`, `softmax`, `one_hot`, ...)."""
 
+import inspect
+
 import torch
 import torch.nn.functional as F
 
@@ -23,6 +25,7 @@ def _wrap(fn, name):
     def op(x, *args, **kwargs):
         return fn(_t(x), *args, **kwargs)
     op.__name__ = name
+    op.__signature__ = inspect.signature(fn)  # the activation's own arguments, by name
     return symbolic_op(op)
 
 
@@ -58,7 +61,10 @@ sparsemax = _wrap(activations.sparsemax, "sparsemax")
 
 
 @symbolic_op
-def one_hot(x, num_classes, axis=-1, dtype=None):
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    if sparse:
+        raise ValueError("`one_hot` does not support `sparse=True`: cornu has no sparse tensors. "
+                         f"Received: sparse={sparse}")
     from cornu.backend.config import floatx
     from cornu.utils.dtypes import to_torch_dtype
     out = F.one_hot(_t(x).long(), num_classes).to(to_torch_dtype(dtype or floatx()))
@@ -100,8 +106,17 @@ def moments(x, axes, keepdims=False, synchronized=False):
 
 
 @symbolic_op
-def normalize(x, axis=-1, order=2):
-    return F.normalize(_t(x), p=order, dim=axis)
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """`x` divided by its `order`-norm along `axis` (a norm below `epsilon` counts as `epsilon`)."""
+    if not isinstance(order, int) or isinstance(order, bool) or order < 1:
+        raise ValueError(f"Argument `order` must be an int >= 1. Received: order={order}")
+    from cornu.backend.config import epsilon as default_epsilon
+    x = _t(x)
+    if x.ndim == 0:
+        x = x.unsqueeze(0)
+    epsilon = default_epsilon() if epsilon is None else epsilon
+    norm = torch.linalg.vector_norm(x, ord=order, dim=axis, keepdim=True)
+    return x / norm.clamp_min(epsilon)
 
 
 def dropout(x, rate, noise_shape=None, seed=None):

@@ -7,6 +7,8 @@ In saved configs an `OpLayer` is written as Keras writes the operation (`keras.s
 import re
 
 from cornu.layers.layer import Layer
+from cornu.ops.keras_op_options import KERAS_OP_OPTIONS
+from cornu.ops.symbolic_dispatch import call_with_operands
 
 # Keras's ops outside `keras.src.ops.numpy`, by module (ops of `cornu.ops.image` are named
 # "image.<op>" and live in `keras.src.ops.image`).
@@ -88,8 +90,10 @@ class OpLayer(Layer):
         self.built = True
         self._refresh_fast_path()
 
-    def call(self, *args):
-        return resolve_op(self.op_name).__wrapped__(*args, **self.op_kwargs)
+    def call(self, *args, **kwargs):
+        fn = resolve_op(self.op_name).__wrapped__
+        return call_with_operands(fn, KERAS_OP_OPTIONS.get(self.op_name, ()), args,
+                                  {**kwargs, **self.op_kwargs})
 
     def get_config(self):
         config = super().get_config()
