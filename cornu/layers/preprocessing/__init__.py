@@ -41,3 +41,5 @@ from cornu.layers.preprocessing.random_perspective import RandomPerspective  # n
 from cornu.layers.preprocessing.random_gaussian_blur import RandomGaussianBlur  # noqa: F401
 from cornu.layers.preprocessing.random_elastic_transform import (  # noqa: F401
     RandomElasticTransform)
+from cornu.layers.preprocessing.rand_augment import RandAugment  # noqa: F401
+from cornu.layers.preprocessing.aug_mix import AugMix  # noqa: F401
