@@ -30,6 +30,7 @@ _TOP_LEVEL = {
     "Constraint": "cornu.constraints",
     "DTypePolicy": "cornu.dtype_policies",
     "FloatDTypePolicy": "cornu.dtype_policies",
+    "name_scope": "cornu.backend",
     "remat": "cornu.backend.remat",
     "RematScope": "cornu.backend.remat",
 }

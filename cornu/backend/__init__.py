@@ -11,7 +11,12 @@ from cornu.backend.config import (  # noqa: F401
     set_image_data_format,
     standardize_data_format,
 )
+from cornu.backend.dtypes import (  # noqa: F401
+    is_float_dtype, is_int_dtype, result_type, standardize_dtype)
 from cornu.backend.global_state import clear_session  # noqa: F401
+from cornu.backend.keras_tensor import is_keras_tensor  # noqa: F401
+from cornu.backend.name_scope import name_scope  # noqa: F401
+from cornu.utils.naming import get_uid  # noqa: F401
 
 
 def __getattr__(name):

@@ -25,7 +25,7 @@ class Variable(torch.nn.Parameter):
         data = torch.as_tensor(data)
         var = torch.Tensor._make_subclass(cls, data, bool(trainable) and data.is_floating_point())
         var._keras_name = name
-        var._keras_path = path or name
+        var._keras_path = path or _scoped(name)
         var._trainable = bool(trainable)
         var.regularizer = None
         var.constraint = None
@@ -107,6 +107,13 @@ class Variable(torch.nn.Parameter):
         # Pickles (torch.save, multiprocessing) as a plain Parameter-like rebuild.
         return (_rebuild_variable, (self.detach().cpu().clone(), self._trainable,
                                     self._keras_name, self._keras_path))
+
+
+def _scoped(name):
+    """`name` under the open `keras.name_scope`s, as Keras names a standalone variable."""
+    from cornu.backend.name_scope import current_path
+    scope = current_path()
+    return f"{scope}/{name}" if scope else name
 
 
 def _rebuild_variable(data, trainable, name, path):

@@ -1,6 +1,8 @@
 """`cornu.utils`: data helpers, plotting, progress bar, seeding, summaries."""
 
 from cornu.utils.audio_dataset_utils import audio_dataset_from_directory  # noqa: F401
+from cornu.backend.dtypes import standardize_dtype  # noqa: F401
+from cornu.utils.config import Config  # noqa: F401
 from cornu.utils.dataset_utils import split_dataset  # noqa: F401
 from cornu.utils.file_utils import get_file  # noqa: F401
 from cornu.utils.history_plot import plot_history  # noqa: F401

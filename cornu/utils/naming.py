@@ -34,3 +34,18 @@ def reset_uids():
     """Forgets every name handed out so far (used by `clear_session`)."""
     with _lock:
         _counts.clear()
+
+
+def get_uid(prefix=""):
+    """Associates a string prefix with an integer counter (shared with the layer names
+    `uniquify` hands out, as in Keras).
+
+    Args:
+        prefix: String prefix to index.
+
+    Returns:
+        Unique integer ID: 1 on the first call for `prefix`, then 2, ...
+    """
+    with _lock:
+        _counts[prefix] += 1
+        return _counts[prefix]
