@@ -360,7 +360,9 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims, 
         work = to_torch_dtype(floatx())
     scale = scale.to(device=images.device, dtype=work).reshape(-1)
     translation = translation.to(device=images.device, dtype=work).reshape(-1)
-    output_shape = [int(s) for s in output_shape]
+    # Only the sizes of `spatial_dims` are read: others (such as an unknown batch size of a
+    # symbolic call) may be None.
+    output_shape = list(output_shape)
     if len(output_shape) != images.ndim:
         raise ValueError("`output_shape` must have one entry per axis of `images`. Received: "
                          f"output_shape={output_shape}, images.shape={tuple(images.shape)}")
@@ -375,7 +377,7 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims, 
     kernel = _scale_kernel(method)
     for i, d in enumerate(spatial_dims):
         d = d % images.ndim
-        weights = _weight_matrix(images.shape[d], output_shape[d], scale[i], translation[i],
+        weights = _weight_matrix(images.shape[d], int(output_shape[d]), scale[i], translation[i],
                                  kernel, antialias).to(out.dtype)
         out = torch.moveaxis(torch.tensordot(out, weights, dims=([d], [0])), -1, d)
     if integer:

@@ -145,10 +145,16 @@ def test_symbolic_image_ops_and_save(tmp_path):
     outs = [ops.image.gaussian_blur(inputs, (5, 5), (1.5, 1.5)),
             ops.image.perspective_transform(inputs, START, END[0]),
             ops.image.sobel_edges(inputs),
-            ops.image.ssim(inputs, inputs * 0.5, filter_size=3)]
+            ops.image.ssim(inputs, inputs * 0.5, filter_size=3),
+            # The batch size of output_shape is unknown in a model; only spatial sizes count.
+            ops.image.scale_and_translate(inputs, (None, 14, 5, 3), SCALE * [2, 1], SHIFT,
+                                          (1, 2), "bicubic")]
     model = cornu.Model(inputs, outs)
     assert [tuple(o.shape) for o in model.outputs] == [
-        (None, 7, 9, 3), (None, 7, 9, 3), (None, 7, 9, 3, 2), (None,)]
+        (None, 7, 9, 3), (None, 7, 9, 3), (None, 7, 9, 3, 2), (None,), (None, 14, 5, 3)]
+    elastic = ops.image.elastic_transform(inputs, alpha=2.0, sigma=1.0, seed=3)
+    assert tuple(elastic.shape) == (None, 7, 9, 3)
+    assert cornu.Model(inputs, elastic)(IMG).shape == IMG.shape
     before = [o.numpy() for o in model(IMG)]
     path = tmp_path / "image_extra.keras"
     model.save(path)
