@@ -12,6 +12,7 @@ from cornu.optimizers.ftrl import Ftrl
 from cornu.optimizers.lamb import Lamb
 from cornu.optimizers.lion import Lion
 from cornu.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from cornu.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from cornu.optimizers.muon import Muon
 from cornu.optimizers.nadam import Nadam
 from cornu.optimizers.rmsprop import RMSprop
@@ -20,11 +21,14 @@ from cornu.optimizers.sgd import SGD
 from cornu.saving import serialization_lib
 
 ALL_OBJECTS = (Optimizer, Adadelta, Adafactor, Adagrad, Adam, Adamax, AdamW, Ftrl, Lamb, Lion,
-               LossScaleOptimizer, Muon, Nadam, RMSprop, ScheduleFreeAdamW, SGD)
+               LossScaleOptimizer, Muon, MultiOptimizer, Nadam, OptimizerMap, RMSprop,
+               ScheduleFreeAdamW, SGD)
 # Looked up by class name or its lowercase form ("Adam", "adam").
 _BY_NAME = {**{c.__name__: c for c in ALL_OBJECTS}, **{c.__name__.lower(): c for c in ALL_OBJECTS}}
 _BY_NAME.pop("optimizer")
 _BY_NAME.pop("lossscaleoptimizer")
+_BY_NAME.pop("multioptimizer")
+_BY_NAME.pop("optimizermap")
 
 
 def serialize(optimizer):

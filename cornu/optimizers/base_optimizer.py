@@ -485,18 +485,19 @@ class Optimizer:
             variable.assign(weight)
 
     def save_own_variables(self, store):
-        """Writes each variable's value to `store["0"]`, `store["1"]`, ... ."""
-        for i, variable in enumerate(self._variables):
+        """Writes each of `variables` to `store["0"]`, `store["1"]`, ... (as Keras does)."""
+        for i, variable in enumerate(self.variables):
             store[str(i)] = variable.numpy()
 
     def load_own_variables(self, store):
         """Reads the variables back from `save_own_variables()`'s store."""
-        if len(store.keys()) != len(self._variables):
+        variables = self.variables
+        if len(store.keys()) != len(variables):
             warnings.warn(f"Skipping variable loading for optimizer '{self.name}': it has "
-                          f"{len(self._variables)} variables but the saved optimizer has "
+                          f"{len(variables)} variables but the saved optimizer has "
                           f"{len(store.keys())}.", stacklevel=2)
             return
-        for i, variable in enumerate(self._variables):
+        for i, variable in enumerate(variables):
             variable.assign(store[str(i)])
 
     def get_config(self):

@@ -78,6 +78,8 @@ def _children(obj):
         for name, value in vars(obj).items():
             if not name.startswith("_") and _is_optimizer(value):
                 named[name] = value
+        if isinstance(getattr(type(obj), "optimizers", None), property):
+            named["optimizers"] = obj.optimizers  # MultiOptimizer's sub-optimizers
     return first + sorted(named.items(), key=lambda kv: _sort_key(kv[0]))
 
 
