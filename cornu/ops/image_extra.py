@@ -465,7 +465,7 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
                 / ((mu1 * mu1 + mu2 * mu2 + c1) * (var1 + var2 + c2)))
     result = ssim_map.mean(dim=(1, 2, 3)).reshape(n, c).mean(dim=-1)
     result = result[0] if unbatched else result
-    return result.to(dtype) if dtype.is_floating_point else result.to(dtype)
+    return result.to(dtype)  # as Keras: back to the images' dtype
 
 
 def _triple_arg(v, name):
