@@ -21,3 +21,4 @@ from cornu.distribution.data_parallel import (  # noqa: F401
     is_chief,
     set_distribution,
 )
+from cornu.distribution.devices import get_device_count, list_devices  # noqa: F401

@@ -58,6 +58,41 @@ Policy = DTypePolicy
 FloatDTypePolicy = DTypePolicy
 
 
+def serialize(dtype_policy):
+    """Serializes `DTypePolicy` instance.
+
+    Args:
+        dtype_policy: A Keras `DTypePolicy` instance.
+
+    Returns:
+        `DTypePolicy` configuration dictionary.
+    """
+    from cornu.saving.serialization_lib import serialize_keras_object
+    return serialize_keras_object(dtype_policy)
+
+
+def deserialize(config, custom_objects=None):
+    """Deserializes a serialized `DTypePolicy` instance.
+
+    Args:
+        config: `DTypePolicy` configuration.
+        custom_objects: Optional dictionary mapping names (strings) to custom
+            objects (classes and functions) to be considered during
+            deserialization.
+
+    Returns:
+        A Keras `DTypePolicy` instance.
+    """
+    from cornu.saving.serialization_lib import deserialize_keras_object
+    module_objects = {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": DTypePolicy,
+                      "Policy": DTypePolicy}
+    if isinstance(config, str) and config not in module_objects and config not in (
+            custom_objects or {}):
+        return config  # a policy name such as "float16" stays a name, as in Keras
+    return deserialize_keras_object(config, custom_objects=custom_objects,
+                                    module_objects=module_objects)
+
+
 def get(identifier):
     """A DTypePolicy from None (the global policy), a name, a config dict, a torch/numpy dtype or a policy."""
     if identifier is None:
