@@ -11,6 +11,7 @@ from cornu.callbacks.learning_rate_scheduler import LearningRateScheduler  # noq
 from cornu.callbacks.model_checkpoint import ModelCheckpoint  # noqa: F401
 from cornu.callbacks.progbar_logger import ProgbarLogger  # noqa: F401
 from cornu.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau  # noqa: F401
+from cornu.callbacks.remote_monitor import RemoteMonitor  # noqa: F401
 from cornu.callbacks.swap_ema_weights import SwapEMAWeights  # noqa: F401
 from cornu.callbacks.tensorboard import TensorBoard  # noqa: F401
 from cornu.callbacks.terminate_on_nan import TerminateOnNaN  # noqa: F401
