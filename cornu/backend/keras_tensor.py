@@ -67,6 +67,34 @@ class KerasTensor:
     def __pow__(self, other): return self._op("power", self, other)
     def __neg__(self): return self._op("negative", self)
     def __abs__(self): return self._op("absolute", self)
+    def __floordiv__(self, other): return self._op("floor_divide", self, other)
+    def __rfloordiv__(self, other): return self._op("floor_divide", other, self)
+    def __mod__(self, other): return self._op("mod", self, other)
+    def __rmod__(self, other): return self._op("mod", other, self)
+    def __rpow__(self, other): return self._op("power", other, self)
+    def __round__(self, ndigits=None): return self._op("round", self, ndigits or 0)
+    def __lt__(self, other): return self._op("less", self, other)
+    def __le__(self, other): return self._op("less_equal", self, other)
+    def __gt__(self, other): return self._op("greater", self, other)
+    def __ge__(self, other): return self._op("greater_equal", self, other)
+    def __ne__(self, other): return self._op("not_equal", self, other)
+    def __and__(self, other): return self._op("logical_and", self, other)
+    def __rand__(self, other): return self._op("logical_and", other, self)
+    def __or__(self, other): return self._op("logical_or", self, other)
+    def __ror__(self, other): return self._op("logical_or", other, self)
+    def __xor__(self, other): return self._op("logical_xor", self, other)
+    def __rxor__(self, other): return self._op("logical_xor", other, self)
+    def __invert__(self): return self._op("logical_not", self)
+
+    def __iter__(self):
+        raise NotImplementedError("Iterating over a symbolic KerasTensor is not supported: "
+                                  "index it (`x[:, 0]`) or use `cornu.ops.unstack`.")
+
+    def __int__(self):
+        raise ValueError("A symbolic KerasTensor has no value: it cannot be converted to an int.")
+
+    def __float__(self):
+        raise ValueError("A symbolic KerasTensor has no value: it cannot be converted to a float.")
 
     def __getitem__(self, key):
         from cornu import ops

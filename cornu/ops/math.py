@@ -205,12 +205,12 @@ def var(x, axis=None, keepdims=False):
 
 @symbolic_op
 def argmax(x, axis=None, keepdims=False):
-    return torch.argmax(_t(x), dim=axis, keepdim=keepdims)
+    return torch.argmax(_t(x), dim=axis, keepdim=keepdims).int()  # Keras's indices are int32
 
 
 @symbolic_op
 def argmin(x, axis=None, keepdims=False):
-    return torch.argmin(_t(x), dim=axis, keepdim=keepdims)
+    return torch.argmin(_t(x), dim=axis, keepdim=keepdims).int()
 
 
 @symbolic_op
@@ -239,7 +239,7 @@ def any(x, axis=None, keepdims=False):
 
 @symbolic_op
 def count_nonzero(x, axis=None):
-    return torch.count_nonzero(_t(x), dim=axis)
+    return torch.count_nonzero(_t(x), dim=axis).int()
 
 
 @symbolic_op
@@ -249,7 +249,7 @@ def sort(x, axis=-1):
 
 @symbolic_op
 def argsort(x, axis=-1):
-    return torch.argsort(_t(x), dim=axis)
+    return torch.argsort(_t(x), dim=axis).int()
 
 
 def top_k(x, k, sorted=True):

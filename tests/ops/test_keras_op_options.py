@@ -68,6 +68,9 @@ GRAPHS = {
     "normalize": lambda ops, x: ops.normalize(x, -1, 1),
     "one_hot": lambda ops, x: ops.one_hot(ops.cast(ops.greater(x, 0.0), "int32"), 2,
                                           dtype="float32"),
+    "comparisons_and_logic": lambda ops, x: ops.cast(
+        ((x > 0) & (x <= 0.5)) | ~(x != 1.0) ^ (x < -1) | (0.25 >= x), "float32"),
+    "floordiv_mod_rpow": lambda ops, x: x // 0.5 + x % 0.3 + 2.0 ** x + round(x),
     "pad_repeat": lambda ops, x: ops.repeat(ops.pad(x, [[0, 0], [1, 2]]), 2, 1),
 }
 
@@ -141,3 +144,27 @@ def test_keras_signatures_give_keras_results(call):
 def test_one_hot_sparse_is_refused():
     with pytest.raises(ValueError, match="sparse=True"):
         cornu.ops.one_hot(np.array([0, 1]), 2, sparse=True)
+
+
+@pytest.mark.parametrize("call", [
+    lambda ops, x: ops.argmax(x, 1), lambda ops, x: ops.argmin(x), lambda ops, x: ops.argsort(x),
+    lambda ops, x: ops.count_nonzero(x > 0, axis=0),
+])
+def test_index_results_have_keras_dtype(call):
+    x = np.random.default_rng(2).normal(size=(4, 6)).astype("float32")
+    expected = keras.ops.convert_to_numpy(call(keras.ops, x))
+    result = cornu.ops.convert_to_numpy(call(cornu.ops, x))
+    assert result.dtype == expected.dtype
+    np.testing.assert_array_equal(result, expected)
+    symbolic = call(cornu.ops, cornu.Input((6,), batch_size=4))
+    assert symbolic.dtype == str(expected.dtype)
+
+
+def test_symbolic_tensor_refuses_python_conversions():
+    x = cornu.Input((3,))
+    with pytest.raises(NotImplementedError, match="Iterating"):
+        iter(x)
+    with pytest.raises(ValueError, match="int"):
+        int(x)
+    with pytest.raises(ValueError, match="float"):
+        float(x)
