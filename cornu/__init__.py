@@ -12,7 +12,7 @@ _SUBMODULES = (
     "activations", "applications", "backend", "callbacks", "config", "constraints", "datasets",
     "distribution", "dtype_policies", "initializers", "layers", "losses", "metrics",
     "mixed_precision", "models", "ops", "optimizers", "preprocessing", "random", "regularizers",
-    "saving", "tree", "utils",
+    "saving", "tree", "utils", "wrappers",
 )
 _TOP_LEVEL = {
     "Sequential": "cornu.models",
