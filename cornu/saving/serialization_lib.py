@@ -30,6 +30,7 @@ _SEARCH_ORDER = (
     "cornu.layers", "cornu.models", "cornu.losses", "cornu.metrics", "cornu.optimizers",
     "cornu.optimizers.schedules", "cornu.initializers", "cornu.regularizers",
     "cornu.constraints", "cornu.activations", "cornu.dtype_policies",
+    "cornu.utils",  # keras.utils.FeatureSpace
 )
 
 

@@ -27,6 +27,7 @@ from cornu.utils.io_utils import (  # noqa: F401
 
 # Modules below `cornu.utils` import it, so these load on first use.
 _LAZY = {
+    "FeatureSpace": "cornu.layers.preprocessing.feature_space",
     "is_keras_tensor": "cornu.backend.keras_tensor",
     "get_source_inputs": "cornu.layers.node",
     "pack_x_y_sample_weight": "cornu.trainers.data_adapter",
