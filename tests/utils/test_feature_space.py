@@ -369,3 +369,66 @@ def test_errors_are_clear():
         output_mode="int")})
     with pytest.raises(ValueError, match="Cannot concatenate features because feature 'a'"):
         int_concat.adapt({"a": ["x", "y"]})
+
+
+def test_dotted_names_dataloader_adapt_and_fixed_preprocessors(tmp_path):
+    # Column names such as "sepal.length", a torch DataLoader of dict samples, and
+    # preprocessors that need no adapt (given boundaries, given mean and variance).
+    class Rows(torch.utils.data.Dataset):
+        def __len__(self):
+            return N
+
+        def __getitem__(self, i):
+            return {"sepal.length": DATA["f_norm"][i], "colour": str(DATA["s_cat"][i]),
+                    "width": DATA["f_disc"][i]}
+
+    fixed = keras.layers.Normalization(mean=2.0, variance=4.0)
+    space = FeatureSpace(features={
+        "sepal.length": "float_normalized",
+        "colour": "string_categorical",
+        "width": FeatureSpace.float_discretized(num_bins=3, bin_boundaries=[-0.5, 0.5]),
+        "fixed": FeatureSpace.feature("float32", cornu.layers.Normalization(
+            mean=2.0, variance=4.0), "float"),
+    }, crosses=[("colour", "width")])
+    assert sorted(space._list_adaptable_preprocessors()) == ["colour", "sepal.length"]
+    space.adapt(torch.utils.data.DataLoader(Rows(), batch_size=16))
+    data = {"sepal.length": DATA["f_norm"], "colour": DATA["s_cat"], "width": DATA["f_disc"],
+            "fixed": DATA["f_plain"]}
+    out = _np(space(data))
+    col = {k: np.asarray(v).reshape(-1, 1) for k, v in data.items()}
+    norm = keras.layers.Normalization()
+    norm.adapt(col["sepal.length"])
+    vocab = _vocab(DATA["s_cat"])
+    colour = _lookup(DATA["s_cat"], vocab)
+    width = keras.ops.convert_to_numpy(
+        keras.layers.Discretization(bin_boundaries=[-0.5, 0.5])(col["width"]))
+    expected = np.concatenate([
+        _multi_hot(colour, len(vocab) + 1),
+        keras.ops.convert_to_numpy(fixed(col["fixed"])),
+        keras.ops.convert_to_numpy(norm(col["sepal.length"])),
+        _multi_hot(width, 3),
+        _multi_hot(cornu.layers.HashedCrossing(32)([colour, width]).numpy(), 32),
+    ], axis=-1)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+    path = str(tmp_path / "dotted.keras")
+    space.save(path)
+    np.testing.assert_allclose(_np(cornu.models.load_model(path)(data)), out,
+                               rtol=1e-6, atol=1e-6)
+
+
+def test_row_dicts_and_wide_integer_ids():
+    # adapt() on a list of one-sample dicts; int64 ids beyond int32 keep their identity.
+    big = 3_000_000_000
+    rows = [{"id": big, "v": 1.0}, {"id": 5, "v": 3.0}, {"id": 5, "v": 2.0}]
+    space = FeatureSpace(features={"id": FeatureSpace.integer_categorical(output_mode="int"),
+                                   "v": "float_normalized"}, output_mode="dict")
+    space.adapt(rows)
+    ids = np.array([r["id"] for r in rows])
+    assert space.preprocessors["id"].get_vocabulary() == [-1] + _vocab(ids)
+    out = space({"id": np.array([big, 5, 7]), "v": [1.0, 2.0, 3.0]})
+    np.testing.assert_array_equal(_np(out["id"])[:, 0], _lookup(np.array([big, 5, 7]),
+                                                                _vocab(ids))[:, 0])
+    norm = keras.layers.Normalization()
+    norm.adapt(np.array([[1.0], [3.0], [2.0]]))
+    np.testing.assert_allclose(_np(out["v"]), keras.ops.convert_to_numpy(
+        norm(np.array([[1.0], [2.0], [3.0]]))), rtol=1e-5)

@@ -302,11 +302,15 @@ class FeatureSpace(Layer):
         self.output_mode = output_mode
         self.inputs = {name: self._feature_to_input(name, value)
                        for name, value in self.features.items()}
-        self.preprocessors = {name: value.preprocessor for name, value in self.features.items()}
+        # Plain dicts (not torch ModuleDicts, whose keys cannot hold "."): feature names are
+        # column names such as "sepal.length". `.keras` files still find the layers in them.
+        object.__setattr__(self, "preprocessors",
+                           {name: value.preprocessor for name, value in self.features.items()})
         self.encoded_features = None
-        self.crossers = {cross.name: HashedCrossing(cross.crossing_dim, name=cross.name)
-                         for cross in self.crosses}
-        self.one_hot_encoders = {}
+        object.__setattr__(self, "crossers", {
+            cross.name: HashedCrossing(cross.crossing_dim, name=cross.name)
+            for cross in self.crosses})
+        object.__setattr__(self, "one_hot_encoders", {})
         self._is_adapted = False
         self.concat = None
         self._preprocessed_features_names = None
@@ -400,6 +404,8 @@ class FeatureSpace(Layer):
                                  f"batch; batch {missing[0]} has only keys "
                                  f"{sorted(batches[missing[0]])}.")
             columns = [_column(batch[name], self.features[name].dtype) for batch in batches]
+            # Batches of one sample each (e.g. a list of row dicts) hold scalars.
+            columns = [c.reshape(1, 1) if c.ndim == 0 else c for c in columns]
             self.preprocessors[name].adapt(iter(columns))
         self._is_adapted = True
         self.get_encoded_features()  # finishes building the layer
@@ -598,8 +604,11 @@ def _column(value, dtype):
         x = np.asarray(value)
         if isinstance(value, numbers.Number) or x.dtype.kind in "iufb":
             x = torch.as_tensor(x)
-    if isinstance(x, torch.Tensor) and dtype in ("float32", "int32", "int64", "float64"):
-        x = x.to(getattr(torch, dtype))
+    if isinstance(x, torch.Tensor):
+        if dtype in ("float32", "float64", "float16", "bfloat16"):
+            x = x.to(getattr(torch, dtype))
+        elif dtype.startswith("int") and (x.dtype.is_floating_point or x.dtype == torch.bool):
+            x = x.to(torch.int64)  # integers keep their width: int64 ids are not truncated
     if x.ndim == 1:
         x = x[:, None]
     return x
