@@ -255,3 +255,50 @@ def test_missing_scikit_learn_names_the_package():
                          check=True).stdout
     assert "SKLearnClassifier requires `scikit-learn`" in out
     assert "pip install scikit-learn" in out
+
+
+def _mlp(X, y, loss, activation=None):
+    """Seeded weights and unshuffled batches make every fit reproducible, so scikit-learn's
+    checks that fit twice and compare apply."""
+    inputs = cornu.Input((X.shape[1],))
+    init = cornu.initializers.GlorotUniform(seed=1)
+    x = cornu.layers.Dense(10, activation="relu", kernel_initializer=init)(inputs)
+    n_out = y.shape[1] if y.ndim > 1 else 1
+    out = cornu.layers.Dense(n_out, activation=activation, kernel_initializer=init)(x)
+    model = cornu.Model(inputs, out)
+    model.compile(loss=loss, optimizer="rmsprop")
+    return model
+
+
+_INT_INPUTS = ("cornu's Functional model does not cast int64 inputs to the Input's float32 "
+               "as Keras does (its Dense then fails on int64 @ float32)")
+_NOT_EXPECTED_TO_PASS = {
+    # As in Keras 3.15's list:
+    "check_parameters_default_constructible": "`model` has no default",
+    "check_classifiers_classes": "small fits do not always predict every class",
+    "check_classifiers_train": "decision_function returns the model's raw outputs",
+    # cornu's:
+    "check_estimators_dtypes": _INT_INPUTS,
+    "check_classifier_data_not_an_array": _INT_INPUTS,
+    "check_regressor_multioutput": "predictions are the model's float32, not float64",
+}
+
+
+@pytest.mark.parametrize("estimator", [
+    SKLearnClassifier(model=_mlp, model_kwargs={"loss": "categorical_crossentropy",
+                                                "activation": "softmax"},
+                      fit_kwargs={"epochs": 5, "verbose": 0, "shuffle": False}),
+    SKLearnRegressor(model=_mlp, model_kwargs={"loss": "mse"},
+                     fit_kwargs={"verbose": 0, "shuffle": False}),
+    SKLearnTransformer(model=_mlp, model_kwargs={"loss": "mse"},
+                       fit_kwargs={"verbose": 0, "shuffle": False}),
+], ids=lambda est: type(est).__name__)
+def test_scikit_learn_estimator_checks(estimator):
+    from sklearn.utils.estimator_checks import check_estimator
+
+    results = check_estimator(estimator, expected_failed_checks=_NOT_EXPECTED_TO_PASS,
+                              on_fail=None)
+    failed = {r["check_name"]: repr(r["exception"]) for r in results
+              if r["status"] == "failed"}
+    assert not failed, sorted(failed)
+    assert sum(r["status"] == "passed" for r in results) > 30
