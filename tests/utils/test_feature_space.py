@@ -432,3 +432,46 @@ def test_row_dicts_and_wide_integer_ids():
     norm.adapt(np.array([[1.0], [3.0], [2.0]]))
     np.testing.assert_allclose(_np(out["v"]), keras.ops.convert_to_numpy(
         norm(np.array([[1.0], [2.0], [3.0]]))), rtol=1e-5)
+
+
+def test_keras_files_load_both_ways(tmp_path):
+    # Keras can build and save a FeatureSpace without TensorFlow when no feature needs
+    # adapting; cornu loads it (same "preprocessors/<layer type>" weight paths) and
+    # computes what Keras's layers compute.
+    KFS = keras.utils.FeatureSpace
+    theirs = KFS(features={
+        "a": "float",
+        "b": KFS.float_rescaled(scale=2.0, offset=1.0),
+        "c": KFS.float_discretized(num_bins=None, bin_boundaries=[0.0, 1.0],
+                                   output_mode="float"),
+        "n": KFS.feature("float32", keras.layers.Normalization(mean=1.0, variance=4.0),
+                         "float"),
+    })
+    path = str(tmp_path / "keras_made.keras")
+    with pytest.warns(UserWarning):  # Keras: "saving a model that has not yet been built"
+        theirs.save(path)
+    ours = cornu.models.load_model(path)
+    assert isinstance(ours, FeatureSpace)
+    data = {k: RNG.normal(0.5, 1.0, 6).astype("float32") for k in "abcn"}
+    col = {k: v.reshape(-1, 1) for k, v in data.items()}
+    expected = np.concatenate([
+        col["a"],
+        keras.ops.convert_to_numpy(theirs.preprocessors["b"](col["b"])),
+        keras.ops.convert_to_numpy(theirs.preprocessors["c"](col["c"])),
+        keras.ops.convert_to_numpy(theirs.preprocessors["n"](col["n"])),
+    ], axis=-1)
+    np.testing.assert_allclose(_np(ours(data)), expected, rtol=1e-6, atol=1e-6)
+
+    # And Keras loads cornu's file, adapted state included.
+    space = FeatureSpace(features={"n": "float_normalized",
+                                   "c": FeatureSpace.float_discretized(num_bins=4)})
+    space.adapt({"n": DATA["f_norm"], "c": DATA["f_disc"]})
+    path = str(tmp_path / "cornu_made.keras")
+    space.save(path)
+    loaded = keras.models.load_model(path)
+    assert isinstance(loaded, KFS)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded.preprocessors["n"].mean),
+                               _np(space.preprocessors["n"].adapt_mean).reshape(1, 1),
+                               rtol=1e-6)
+    np.testing.assert_allclose(loaded.preprocessors["c"].bin_boundaries,
+                               space.preprocessors["c"].bin_boundaries)
