@@ -10,7 +10,6 @@ keras = pytest.importorskip("keras")
 # keras.utils names cornu does not provide, and why.
 NOT_PROVIDED = {
     "Config",  # Keras's own config-object helper
-    "FeatureSpace",  # a tf.data preprocessing pipeline
     "audio_dataset_from_directory",  # no audio layers in cornu
     "bounding_boxes", "legacy",  # Keras-internal namespaces
     "standardize_dtype",
