@@ -302,3 +302,25 @@ def test_scikit_learn_estimator_checks(estimator):
               if r["status"] == "failed"}
     assert not failed, sorted(failed)
     assert sum(r["status"] == "passed" for r in results) > 30
+
+
+def test_fitted_wrapper_pickles():
+    """scikit-learn persists estimators with pickle / joblib; the fitted model travels too."""
+    import pickle
+
+    X, y = _iris()
+    est = SKLearnClassifier(model=_mlp, model_kwargs={"loss": "categorical_crossentropy",
+                                                      "activation": "softmax"},
+                            fit_kwargs=FIT).fit(X, y)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_allclose(restored.decision_function(X), est.decision_function(X))
+    np.testing.assert_array_equal(restored.predict(X), est.predict(X))
+    assert restored.get_params() == est.get_params()
+
+
+def test_importing_cornu_wrappers_leaves_scikit_learn_unloaded():
+    code = ("import sys, cornu, cornu.wrappers\n"
+            "assert 'sklearn' not in sys.modules\n"
+            "cornu.wrappers.SKLearnRegressor\n"
+            "assert 'sklearn' in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
