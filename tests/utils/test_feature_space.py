@@ -21,6 +21,7 @@ import torch
 
 import cornu
 from cornu.utils import FeatureSpace
+from cornu.utils.batch_dataset import BatchDataset
 
 RNG = np.random.default_rng(0)
 N = 40
@@ -214,8 +215,19 @@ def test_structured_data_recipe_trains_and_serves_raw_dicts():
         num_discretization_bins=8,
         output_mode="concat",
     )
-    space.adapt([{k: v[i:i + 32] for k, v in raw.items()} for i in range(0, n, 32)])
+
+    class Batches(BatchDataset):  # what Keras's recipe builds with tf.data
+        def __len__(self):
+            return n // 32
+
+        def _batches(self):
+            for i in range(0, n, 32):
+                yield {k: v[i:i + 32] for k, v in raw.items()}, target[i:i + 32]
+
+    train_ds = Batches()
+    space.adapt(train_ds.map(lambda x, y: x))
     x = space(raw)
+    preprocessed_ds = train_ds.map(lambda x, y: (space(x), y))
 
     dict_inputs = space.get_inputs()
     encoded = space.get_encoded_features()
@@ -226,7 +238,7 @@ def test_structured_data_recipe_trains_and_serves_raw_dicts():
     training_model = cornu.Model(inputs=encoded, outputs=predictions)
     training_model.compile(optimizer=cornu.optimizers.Adam(0.02), loss="binary_crossentropy",
                            metrics=["accuracy"])
-    history = training_model.fit(x, target, batch_size=32, epochs=15, verbose=0)
+    history = training_model.fit(preprocessed_ds, epochs=15, verbose=0)
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
     assert history.history["accuracy"][-1] > 0.9
 
