@@ -127,6 +127,8 @@ def _cornu_package_for(module):
         return None  # searched among all packages by class name
     if module.startswith("keras.src.applications."):  # e.g. ConvNeXt's LayerScale
         return "cornu.applications." + module.rsplit(".", 1)[1]
+    if module == "keras.src.layers.preprocessing.feature_space":  # FeatureSpace's parts
+        return "cornu.layers.preprocessing.feature_space"
     name = module.split(".", 1)[1] if module.startswith("keras.") else module
     if name.startswith("src."):
         name = name.split(".")[1]

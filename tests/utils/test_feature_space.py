@@ -197,7 +197,7 @@ def test_single_sample_and_list_inputs():
     np.testing.assert_allclose(_np(space(as_tensors)), batched, rtol=1e-6, atol=1e-6)
 
 
-def test_structured_data_recipe_trains_and_serves_raw_dicts():
+def test_structured_data_recipe_trains_and_serves_raw_dicts(tmp_path):
     # keras.io's "structured data classification with FeatureSpace", at toy size.
     rng = np.random.default_rng(1)
     n = 256
@@ -247,6 +247,12 @@ def test_structured_data_recipe_trains_and_serves_raw_dicts():
     raw_inputs = {k: v.reshape(-1, 1) for k, v in raw.items()}
     np.testing.assert_allclose(_np(inference_model(raw_inputs)), _np(training_model(x)),
                                rtol=1e-5, atol=1e-6)
+    # The inference model (lookups, crossing, one-hot encoders, concat) saves and reloads.
+    path = str(tmp_path / "inference.keras")
+    inference_model.save(path)
+    reloaded = cornu.models.load_model(path)
+    np.testing.assert_allclose(_np(reloaded(raw_inputs)), _np(inference_model(raw_inputs)),
+                               rtol=1e-6, atol=1e-6)
     # The symbolic graph computes what the eager call computes.
     encoder = cornu.Model(inputs=dict_inputs, outputs=encoded)
     np.testing.assert_allclose(_np(encoder(raw_inputs)), _np(x), rtol=1e-6, atol=1e-6)
