@@ -1,8 +1,6 @@
 """`FeatureSpace`: preprocessing and encoding of structured (tabular) data, feature by
 feature, from cornu's preprocessing layers."""
 
-import numbers
-
 import numpy as np
 import torch
 
@@ -602,7 +600,7 @@ def _column(value, dtype):
             x = x.astype(str)
     else:
         x = np.asarray(value)
-        if isinstance(value, numbers.Number) or x.dtype.kind in "iufb":
+        if x.dtype.kind in "iufb":
             x = torch.as_tensor(x)
     if isinstance(x, torch.Tensor):
         if dtype in ("float32", "float64", "float16", "bfloat16"):
