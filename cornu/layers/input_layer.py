@@ -7,7 +7,7 @@ from cornu.backend.keras_tensor import KerasTensor
 from cornu.layers.layer import Layer
 from cornu.layers.node import Node
 from cornu.utils import naming
-from cornu.utils.dtypes import dtype_name
+from cornu.utils.dtypes import data_torch_dtype, dtype_name, is_string
 
 
 class InputLayer(Layer):
@@ -30,7 +30,9 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         kwargs.pop("ragged", None)
         kwargs.pop("trainable", None)
-        super().__init__(name=name or naming.auto_name("InputLayer"), dtype=dtype, **kwargs)
+        text = dtype is not None and is_string(dtype)  # Keras's string inputs (text layers)
+        super().__init__(name=name or naming.auto_name("InputLayer"),
+                         dtype=None if text else dtype, **kwargs)
         if shape is not None and batch_shape is not None:
             raise ValueError("You cannot pass both `shape` and `batch_shape` to InputLayer "
                              f"'{self.name}'. Received: shape={shape}, batch_shape={batch_shape}")
@@ -49,7 +51,8 @@ class InputLayer(Layer):
                              "be a non-negative integer or None. Received: batch_shape="
                              f"{tuple(batch_shape)}")
         self._batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
-        self._input_dtype = dtype_name(dtype or floatx())
+        self._input_dtype = "string" if text else dtype_name(dtype or floatx())
+        self._data_torch_dtype = data_torch_dtype(self._input_dtype)  # what data becomes
         self.sparse = bool(sparse)
         self.optional = optional
         self.built = True

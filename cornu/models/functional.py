@@ -12,6 +12,7 @@ from cornu.layers.input_layer import InputLayer
 from cornu.layers.layer import Layer, current_training
 from cornu.models.graph import map_graph
 from cornu.models.input_check import conform_input
+from cornu.utils.dtypes import data_torch_dtype
 from cornu.models.model import Model
 from cornu.trainers.trainer import Trainer
 from cornu.utils import naming, tree
@@ -61,7 +62,7 @@ class Functional(Model):
             return slots.setdefault(id(tensor), len(slots))
 
         self._input_slots = [slot(t) for t in self._inputs]
-        self._input_specs = [(t.shape, t.dtype) for t in self._inputs]
+        self._input_specs = [(t.shape, data_torch_dtype(t.dtype)) for t in self._inputs]
         plan = []
         for node in self._nodes:
             if node.is_input:
@@ -131,7 +132,7 @@ class Functional(Model):
             raise ValueError(
                 f"Model '{self.name}' expects {len(self._inputs)} input(s), but it received "
                 f"{len(flat)} input tensors.")
-        return [conform_input(x, spec[0], i, self.name) for i, (x, spec) in
+        return [conform_input(x, shape, i, self.name, dtype) for i, (x, (shape, dtype)) in
                 enumerate(zip(flat, self._input_specs))]
 
     # ------------------------------------------------------------------ properties
@@ -220,3 +221,4 @@ def _standardize_structure(x, what):
 
 def is_input_layer(layer):
     return isinstance(layer, InputLayer)
+

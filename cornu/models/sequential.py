@@ -110,7 +110,8 @@ class Sequential(Model):
     def call(self, inputs, training=None, mask=None):
         x = inputs
         if self._input_layer is not None:
-            x = conform_input(x, self._input_layer.batch_shape, 0, self.name)
+            x = conform_input(x, self._input_layer.batch_shape, 0, self.name,
+                              self._input_layer._data_torch_dtype)
         for layer in self._stack:
             x = layer(x)
         return x

@@ -71,8 +71,8 @@ def to_tensor(x, device=None, float_dtype=torch.float32):
         if x.dtype == object:
             raise ValueError("Cannot convert a NumPy array of Python objects to a tensor; pad "
                              "sequences to a common length first (`pad_sequences`).")
-        if x.dtype.kind in "US":
-            raise ValueError(f"Cannot train on string data of dtype {x.dtype} directly.")
+        if x.dtype.kind in "US":  # text for a model with a string Input: stays NumPy
+            return x
         t = torch.from_numpy(np.ascontiguousarray(x))
     elif isinstance(x, torch.Tensor):
         t = x

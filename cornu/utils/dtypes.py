@@ -28,11 +28,31 @@ def to_torch_dtype(dtype):
         raise ValueError(f"Unknown dtype: {dtype!r}. Expected one of {sorted(_BY_NAME)}.") from None
 
 
+def data_torch_dtype(dtype):
+    """The torch dtype data for an input of `dtype` is converted to, or None for inputs that
+    are not tensors (strings)."""
+    try:
+        return to_torch_dtype(dtype)
+    except ValueError:
+        return None
+
+
 def dtype_name(dtype):
     """Returns Keras's name (e.g. `"float32"`) for any dtype spelling."""
     if dtype is None:
         return None
+    if is_string(dtype):
+        return "string"
     return _NAMES[to_torch_dtype(dtype)]
+
+
+def is_string(dtype):
+    """Whether `dtype` is Keras's "string" (text data, kept as NumPy arrays)."""
+    if isinstance(dtype, str):
+        return dtype == "string"
+    if dtype in (str, bytes, object):
+        return True
+    return isinstance(dtype, np.dtype) and dtype.kind in "USO"
 
 
 def is_float(dtype):
