@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from cornu.backend.keras_tensor import KerasTensor
 from cornu.layers.layer import Layer
 from cornu.layers.preprocessing import encoding
 from cornu.layers.preprocessing.adapt_utils import iter_batches
@@ -84,6 +85,10 @@ class Discretization(Layer):
         depth = (len(self.bin_boundaries) + 1 if self.bin_boundaries is not None
                  else self.num_bins)
         return encoding.encoded_shape(input_shape, self.output_mode, depth)
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        dtype = "int32" if self.output_mode == "int" else self.compute_dtype
+        return KerasTensor(self.compute_output_shape(inputs.shape), dtype)
 
     def get_config(self):
         return {"bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins,

@@ -462,9 +462,6 @@ class FeatureSpace(Layer):
             if spec.output_mode == "one_hot":
                 preprocessor = (self.preprocessors[name] if name in self.preprocessors
                                 else self.crossers[name])
-                if isinstance(preprocessor, Discretization) and \
-                        preprocessor.output_mode == "int":
-                    dtype = "int32"  # its symbolic output reads float32; its output is int32
                 if not dtype.startswith("int"):
                     raise ValueError(f"Feature '{name}' has `output_mode='one_hot'`. Thus its "
                                      "preprocessor should return an integer dtype. Instead it "

@@ -99,7 +99,9 @@ def test_discretization_output_modes_match_keras(mode):
     _same(ours(x), theirs(x))
     _config_round_trip(ours, theirs)
     inputs = keras.Input((4,))
-    model = keras.Model(inputs, layers.Discretization(**kwargs)(inputs))
+    symbolic = layers.Discretization(**kwargs)(inputs)
+    assert symbolic.dtype == theirs(k.Input((4,))).dtype  # the symbolic dtype too
+    model = keras.Model(inputs, symbolic)
     _same(torch.as_tensor(model.predict(x, verbose=0)), theirs(x))
 
 
