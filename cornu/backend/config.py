@@ -109,6 +109,24 @@ def backend():
     return "torch"
 
 
+def set_backend(backend):
+    """Keras's backend switch. cornu runs on PyTorch only, so `"torch"` is
+    accepted (nothing to reload) and any other backend is refused.
+
+    Args:
+        backend: the backend's name.
+    """
+    if backend != "torch":
+        raise ValueError(
+            f"cornu runs on PyTorch only: `set_backend` accepts 'torch'. "
+            f"Received: backend={backend!r}")
+
+
+def is_nnx_enabled():
+    """Whether Flax NNX features are on (a JAX-backend switch): always False."""
+    return False
+
+
 def max_epochs():
     """The cap on `fit`'s epochs set by `set_max_epochs` (or `CORNU_MAX_EPOCHS` /
     `KERAS_MAX_EPOCHS`), or None."""

@@ -1,6 +1,7 @@
 """`keras.config` flash-attention and traceback-filtering switches against Keras's."""
 
 import keras
+import pytest
 import torch
 
 import cornu
@@ -46,4 +47,12 @@ def test_traceback_filtering_flag_matches_keras():
 
 def test_config_names_match_keras():
     missing = {n for n in dir(keras.config) if not n.startswith("_")} - set(dir(cornu.config))
-    assert missing <= {"set_backend", "is_nnx_enabled"}
+    assert not missing
+
+
+def test_set_backend_accepts_torch_and_refuses_other_backends():
+    cornu.config.set_backend("torch")
+    assert cornu.config.backend() == "torch"
+    with pytest.raises(ValueError, match="PyTorch only.*backend='jax'"):
+        cornu.config.set_backend("jax")
+    assert cornu.config.is_nnx_enabled() is keras.config.is_nnx_enabled() is False
