@@ -117,9 +117,12 @@ class Recall(_PrecisionRecall):
 
 
 class _AtFixedValue(Metric):
-    """Counts at `num_thresholds` evenly spaced thresholds; subclasses pick the best one."""
+    """Counts at `num_thresholds` evenly spaced thresholds; `result()` is the best
+    `_maximized` rate among the thresholds whose `_constrained` rate is >= the value."""
 
-    _value_arg = None
+    _value_arg = None  # the constructor's argument naming the value
+    _constrained = None  # "recall", "specificity" or "precision"
+    _maximized = None
 
     def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
         if not 0 <= value <= 1:
@@ -157,9 +160,11 @@ class _AtFixedValue(Metric):
         return {"recall": divide_no_nan(tp, tp + fn), "specificity": divide_no_nan(tn, tn + fp),
                 "precision": divide_no_nan(tp, tp + fp)}
 
-    def _max_where(self, constrained, dependent):
+    def result(self):
+        rates = self._rates()
+        constrained, maximized = rates[self._constrained], rates[self._maximized]
         feasible = constrained >= self.value
-        best = torch.where(feasible, dependent, torch.zeros_like(dependent)).amax()
+        best = torch.where(feasible, maximized, torch.zeros_like(maximized)).amax()
         return torch.clamp(best, min=0.0)
 
     def get_config(self):
@@ -178,14 +183,10 @@ class SensitivityAtSpecificity(_AtFixedValue):
         dtype: dtype of the metric's computations.
     """
 
-    _value_arg = "specificity"
+    _value_arg, _constrained, _maximized = "specificity", "specificity", "recall"
 
     def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
         super().__init__(specificity, num_thresholds, class_id, name, dtype)
-
-    def result(self):
-        r = self._rates()
-        return self._max_where(r["specificity"], r["recall"])
 
 
 class SpecificityAtSensitivity(_AtFixedValue):
@@ -199,14 +200,10 @@ class SpecificityAtSensitivity(_AtFixedValue):
         dtype: dtype of the metric's computations.
     """
 
-    _value_arg = "sensitivity"
+    _value_arg, _constrained, _maximized = "sensitivity", "recall", "specificity"
 
     def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
         super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
-
-    def result(self):
-        r = self._rates()
-        return self._max_where(r["recall"], r["specificity"])
 
 
 class PrecisionAtRecall(_AtFixedValue):
@@ -220,14 +217,10 @@ class PrecisionAtRecall(_AtFixedValue):
         dtype: dtype of the metric's computations.
     """
 
-    _value_arg = "recall"
+    _value_arg, _constrained, _maximized = "recall", "recall", "precision"
 
     def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
         super().__init__(recall, num_thresholds, class_id, name, dtype)
-
-    def result(self):
-        r = self._rates()
-        return self._max_where(r["recall"], r["precision"])
 
 
 class RecallAtPrecision(_AtFixedValue):
@@ -241,11 +234,7 @@ class RecallAtPrecision(_AtFixedValue):
         dtype: dtype of the metric's computations.
     """
 
-    _value_arg = "precision"
+    _value_arg, _constrained, _maximized = "precision", "precision", "recall"
 
     def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
         super().__init__(precision, num_thresholds, class_id, name, dtype)
-
-    def result(self):
-        r = self._rates()
-        return self._max_where(r["precision"], r["recall"])
