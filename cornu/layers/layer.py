@@ -201,6 +201,11 @@ class Layer(torch.nn.Module):
         return self._dtype_policy.compute_dtype
 
     @property
+    def input_dtype(self):
+        """The dtype floating inputs are converted to: the compute dtype."""
+        return self.compute_dtype
+
+    @property
     def variable_dtype(self):
         return self._dtype_policy.variable_dtype
 
@@ -378,6 +383,36 @@ class Layer(torch.nn.Module):
         with torch.no_grad():
             for var, value in zip(own, weights):
                 var.copy_(torch.as_tensor(np.asarray(value), dtype=var.dtype))
+
+    def save_own_variables(self, store):
+        """Saves the layer's own variables (not its sub-layers') for `model.save()`.
+
+        Override it, with `load_own_variables`, to control how a layer's state is saved.
+
+        Args:
+            store: a dict-like object; variables go under the keys "0", "1", ... in
+                Keras's order (trainable, then non-trainable).
+        """
+        from cornu.saving.weights_layout import own_variables
+        for i, variable in enumerate(own_variables(self)):
+            store[str(i)] = variable
+
+    def load_own_variables(self, store):
+        """Loads the layer's own variables from `store`, as `save_own_variables` wrote them.
+
+        Args:
+            store: a dict-like object with the keys "0", "1", ... .
+        """
+        from cornu.saving.weights_layout import load_layer_variables
+        load_layer_variables(self, store)
+
+    def add_metric(self, *args, **kwargs):
+        """Removed in Keras 3; raises an error saying what to do instead."""
+        raise NotImplementedError(
+            "Layer `add_metric()` method is deprecated. Add your metric in "
+            "`Model.compile(metrics=[...])`, or create metric trackers in init() or build() "
+            "when subclassing the layer or model, then call `metric.update_state()` whenever "
+            "necessary.")
 
     def count_params(self):
         """The number of scalars in the layer's weights."""

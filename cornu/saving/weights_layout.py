@@ -10,6 +10,7 @@ subclassed model's `self.encoder` at `encoder/vars`, and the optimizer at `optim
 
 import warnings
 
+import numpy as np
 import torch
 
 from cornu.saving.file_utils import InvalidFileError, file_error
@@ -128,12 +129,10 @@ def own_variables(layer):
     return layer._own_trainable() + layer._own_non_trainable() + layer._torch_module_params()
 
 
-def _has_custom(obj, method):
-    """Whether `obj` defines its own `save_own_variables` / `load_own_variables`."""
-    if _is_optimizer(obj):
-        from cornu.optimizers.base_optimizer import Optimizer
-        return getattr(type(obj), method) is not getattr(Optimizer, method)
-    return callable(getattr(obj, method, None))
+def _has_custom(optimizer, method):
+    """Whether an optimizer defines its own `save_own_variables` / `load_own_variables`."""
+    from cornu.optimizers.base_optimizer import Optimizer
+    return getattr(type(optimizer), method) is not getattr(Optimizer, method)
 
 
 def save_state(root, h5file):
@@ -141,27 +140,41 @@ def save_state(root, h5file):
     for path, obj in walk(root):
         group = make_vars_group(h5file, path, getattr(obj, "name", None))
         store = VarsStore(group, h5file.filename, path)
-        if _has_custom(obj, "save_own_variables"):
-            obj.save_own_variables(store)
-        elif _is_optimizer(obj):
+        if _is_optimizer(obj) and not _has_custom(obj, "save_own_variables"):
             for i, variable in enumerate(obj.variables):
                 store[str(i)] = variable
         else:
-            for i, variable in enumerate(own_variables(obj)):
-                store[str(i)] = variable
+            obj.save_own_variables(store)
 
 
-def _load_layer(layer, store, filename, path):
+def load_layer_variables(layer, store):
+    """Assigns a layer's own variables from `store` (a `VarsStore` or a plain dict of
+    arrays keyed "0", "1", ...), checking their number and shapes first."""
     variables = own_variables(layer)
+    filename = getattr(store, "filename", None)
     if len(store) != len(variables):
-        where = f"at '{path}'" if path else "at the root"
-        raise file_error(filename, f"layer '{layer.name}' ({where}) has {len(variables)} "
-                                   f"variables, but the file holds {len(store)} for it.")
-    values = [store.read(str(i), tuple(v.shape)) for i, v in enumerate(variables)]
+        path = getattr(store, "path", "/")
+        where = f"at '{path}'" if path != "/" else "at the root"
+        message = (f"layer '{layer.name}' ({where}) has {len(variables)} variables, but "
+                   f"the file holds {len(store)} for it.")
+        raise file_error(filename, message) if filename else ValueError(
+            f"Layer '{layer.name}' expected {len(variables)} variables, but received "
+            f"{len(store)}.")
+    values = [_read(store, str(i), tuple(v.shape), layer) for i, v in enumerate(variables)]
     with torch.no_grad():
         for variable, value in zip(variables, values):
             value = torch.as_tensor(value)
             variable.copy_(value.to(dtype=variable.dtype, device=variable.device))
+
+
+def _read(store, key, shape, layer):
+    if isinstance(store, VarsStore):
+        return store.read(key, shape)
+    value = np.asarray(store[key])
+    if tuple(value.shape) != shape:
+        raise ValueError(f"Layer '{layer.name}' variable {key} has shape {shape}, but "
+                         f"received a value of shape {tuple(value.shape)}.")
+    return value
 
 
 def _load_optimizer(optimizer, store, filename, path):
@@ -199,15 +212,13 @@ def load_state(root, h5file, skip_mismatch=False, filename=None):
         group = get_group(parent, "vars", filename) if parent is not None else None
         store = VarsStore(group, filename, path)
         try:
-            if _has_custom(obj, "load_own_variables"):
-                obj.load_own_variables(store)
-            elif _is_optimizer(obj):
+            if _is_optimizer(obj) and not _has_custom(obj, "load_own_variables"):
                 if not obj.built and len(store) and obj is getattr(root, "optimizer", None):
                     from cornu.saving.compile_config import build_optimizer
                     build_optimizer(root)  # so that saved slots have somewhere to go
                 _load_optimizer(obj, store, filename, path)
             else:
-                _load_layer(obj, store, filename, path)
+                obj.load_own_variables(store)
         except (InvalidFileError, ValueError) as e:
             if not skip_mismatch:
                 raise e if isinstance(e, InvalidFileError) else file_error(filename, str(e))

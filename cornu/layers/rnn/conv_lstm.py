@@ -7,7 +7,7 @@ from cornu import activations
 from cornu.backend.config import standardize_data_format
 from cornu.layers.convolutional import conv_utils
 from cornu.layers.rnn.lstm import LSTMCell
-from cornu.layers.rnn.rnn import RNN, cell_property
+from cornu.layers.rnn.rnn import OwnCellRNN, cell_property
 from cornu.utils import naming
 
 
@@ -140,7 +140,7 @@ class ConvLSTMCell(LSTMCell):
         return config
 
 
-class ConvLSTM(RNN):
+class ConvLSTM(OwnCellRNN):
     """Base of ConvLSTM1D/2D/3D: a convolutional LSTM over `(batch, time, *spatial, channels)`
     (channels first with `data_format="channels_first"`). Runs on the step loop.
 
@@ -205,24 +205,11 @@ class ConvLSTM(RNN):
     padding = cell_property("padding")
     data_format = cell_property("data_format")
     dilation_rate = cell_property("dilation_rate")
-    activation = cell_property("activation")
     recurrent_activation = cell_property("recurrent_activation")
-    use_bias = cell_property("use_bias")
     unit_forget_bias = cell_property("unit_forget_bias")
-    kernel_initializer = cell_property("kernel_initializer")
-    recurrent_initializer = cell_property("recurrent_initializer")
-    bias_initializer = cell_property("bias_initializer")
-    kernel_regularizer = cell_property("kernel_regularizer")
-    recurrent_regularizer = cell_property("recurrent_regularizer")
-    bias_regularizer = cell_property("bias_regularizer")
-    kernel_constraint = cell_property("kernel_constraint")
-    recurrent_constraint = cell_property("recurrent_constraint")
-    bias_constraint = cell_property("bias_constraint")
-    dropout = cell_property("dropout")
-    recurrent_dropout = cell_property("recurrent_dropout")
 
     def get_config(self):
-        config = self._cell_layer_config()
+        config = super().get_config()
         config.pop("rank", None)
         return config
 

@@ -3,7 +3,7 @@
 from cornu import activations
 from cornu.layers.rnn import fused
 from cornu.layers.rnn.cell_base import BaseRNNCell, is_sigmoid, is_tanh
-from cornu.layers.rnn.rnn import RNN, cell_property
+from cornu.layers.rnn.rnn import OwnCellRNN, cell_property
 
 
 class GRUCell(BaseRNNCell):
@@ -81,7 +81,7 @@ class GRUCell(BaseRNNCell):
         return config
 
 
-class GRU(RNN):
+class GRU(OwnCellRNN):
     """Gated recurrent unit layer (Cho et al. 2014).
 
     Runs on `torch.gru` (cuDNN on GPU) with `reset_after=True`, activation tanh and
@@ -122,10 +122,7 @@ class GRU(RNN):
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError(f"Layer '{self.name}' (GRU) expects `use_cudnn` in "
-                             f"('auto', True, False). Received: use_cudnn={use_cudnn!r}")
-        self.use_cudnn = use_cudnn
+        self._set_use_cudnn(use_cudnn, "GRU")
 
     def _fused_spec(self, dtype):
         cell = self.cell
@@ -135,21 +132,5 @@ class GRU(RNN):
         return fused.gru_spec(cell.kernel, cell.recurrent_kernel, cell.bias, dtype)
 
     units = cell_property("units")
-    activation = cell_property("activation")
     recurrent_activation = cell_property("recurrent_activation")
-    use_bias = cell_property("use_bias")
     reset_after = cell_property("reset_after")
-    kernel_initializer = cell_property("kernel_initializer")
-    recurrent_initializer = cell_property("recurrent_initializer")
-    bias_initializer = cell_property("bias_initializer")
-    kernel_regularizer = cell_property("kernel_regularizer")
-    recurrent_regularizer = cell_property("recurrent_regularizer")
-    bias_regularizer = cell_property("bias_regularizer")
-    kernel_constraint = cell_property("kernel_constraint")
-    recurrent_constraint = cell_property("recurrent_constraint")
-    bias_constraint = cell_property("bias_constraint")
-    dropout = cell_property("dropout")
-    recurrent_dropout = cell_property("recurrent_dropout")
-
-    def get_config(self):
-        return self._cell_layer_config()

@@ -5,7 +5,7 @@ import torch
 from cornu import activations, initializers
 from cornu.layers.rnn import fused
 from cornu.layers.rnn.cell_base import BaseRNNCell, is_sigmoid, is_tanh
-from cornu.layers.rnn.rnn import RNN, cell_property
+from cornu.layers.rnn.rnn import OwnCellRNN, cell_property
 
 
 class LSTMCell(BaseRNNCell):
@@ -75,7 +75,7 @@ class LSTMCell(BaseRNNCell):
         return config
 
 
-class LSTM(RNN):
+class LSTM(OwnCellRNN):
     """Long short-term memory layer (Hochreiter 1997).
 
     Runs on `torch.lstm` (cuDNN on GPU) with activation tanh and recurrent_activation
@@ -116,10 +116,7 @@ class LSTM(RNN):
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError(f"Layer '{self.name}' (LSTM) expects `use_cudnn` in "
-                             f"('auto', True, False). Received: use_cudnn={use_cudnn!r}")
-        self.use_cudnn = use_cudnn
+        self._set_use_cudnn(use_cudnn, "LSTM")
 
     def build(self, input_shape):
         super().build(input_shape)
@@ -133,21 +130,5 @@ class LSTM(RNN):
         return fused.lstm_spec(cell, dtype)
 
     units = cell_property("units")
-    activation = cell_property("activation")
     recurrent_activation = cell_property("recurrent_activation")
-    use_bias = cell_property("use_bias")
     unit_forget_bias = cell_property("unit_forget_bias")
-    kernel_initializer = cell_property("kernel_initializer")
-    recurrent_initializer = cell_property("recurrent_initializer")
-    bias_initializer = cell_property("bias_initializer")
-    kernel_regularizer = cell_property("kernel_regularizer")
-    recurrent_regularizer = cell_property("recurrent_regularizer")
-    bias_regularizer = cell_property("bias_regularizer")
-    kernel_constraint = cell_property("kernel_constraint")
-    recurrent_constraint = cell_property("recurrent_constraint")
-    bias_constraint = cell_property("bias_constraint")
-    dropout = cell_property("dropout")
-    recurrent_dropout = cell_property("recurrent_dropout")
-
-    def get_config(self):
-        return self._cell_layer_config()

@@ -260,16 +260,6 @@ class RNN(Layer):
         config.update({flag: getattr(self, flag) for flag in _RNN_FLAGS})
         return config
 
-    def _cell_layer_config(self):
-        """Config of a layer built around its own cell (LSTM, GRU, ...): flags + cell args."""
-        config = self._flags_config()
-        cell_config = self.cell.get_config()
-        for key in ("name", "trainable", "dtype"):
-            cell_config.pop(key, None)
-        config.update(cell_config)
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        return config
-
     def get_config(self):
         config = self._flags_config()
         config["cell"] = serialize_layer(self.cell)
@@ -282,3 +272,39 @@ class RNN(Layer):
             config["cell"] = deserialize_keras_object(config["cell"],
                                                       custom_objects=custom_objects)
         return super().from_config(config)
+
+
+class OwnCellRNN(RNN):
+    """Base of the layers built around their own cell (SimpleRNN, GRU, LSTM, ConvLSTM): the
+    cell's arguments read as layer attributes, and the config is the RNN flags plus the cell's
+    arguments (no nested `cell`)."""
+
+    activation = cell_property("activation")
+    use_bias = cell_property("use_bias")
+    kernel_initializer = cell_property("kernel_initializer")
+    recurrent_initializer = cell_property("recurrent_initializer")
+    bias_initializer = cell_property("bias_initializer")
+    kernel_regularizer = cell_property("kernel_regularizer")
+    recurrent_regularizer = cell_property("recurrent_regularizer")
+    bias_regularizer = cell_property("bias_regularizer")
+    kernel_constraint = cell_property("kernel_constraint")
+    recurrent_constraint = cell_property("recurrent_constraint")
+    bias_constraint = cell_property("bias_constraint")
+    dropout = cell_property("dropout")
+    recurrent_dropout = cell_property("recurrent_dropout")
+
+    def _set_use_cudnn(self, use_cudnn, class_name):
+        """Checks and sets `use_cudnn` (GRU and LSTM): whether to run on the fused kernel."""
+        if use_cudnn not in ("auto", True, False):
+            raise ValueError(f"Layer '{self.name}' ({class_name}) expects `use_cudnn` in "
+                             f"('auto', True, False). Received: use_cudnn={use_cudnn!r}")
+        self.use_cudnn = use_cudnn
+
+    def get_config(self):
+        config = self._flags_config()
+        cell_config = self.cell.get_config()
+        for key in ("name", "trainable", "dtype"):
+            cell_config.pop(key, None)
+        config.update(cell_config)
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config

@@ -2,7 +2,7 @@
 
 from cornu.layers.rnn import fused
 from cornu.layers.rnn.cell_base import BaseRNNCell, is_relu, is_tanh
-from cornu.layers.rnn.rnn import RNN, cell_property
+from cornu.layers.rnn.rnn import OwnCellRNN, cell_property
 
 
 class SimpleRNNCell(BaseRNNCell):
@@ -29,7 +29,7 @@ class SimpleRNNCell(BaseRNNCell):
         return output, [output] if isinstance(states, (list, tuple)) else output
 
 
-class SimpleRNN(RNN):
+class SimpleRNN(OwnCellRNN):
     """Fully-connected RNN; runs on `torch.rnn_tanh` / `torch.rnn_relu` when the activation is
     tanh or relu (see `RNN` for when the fused kernel applies).
 
@@ -75,19 +75,3 @@ class SimpleRNN(RNN):
         return fused.simple_rnn_spec(cell, dtype, relu=is_relu(cell.activation))
 
     units = cell_property("units")
-    activation = cell_property("activation")
-    use_bias = cell_property("use_bias")
-    kernel_initializer = cell_property("kernel_initializer")
-    recurrent_initializer = cell_property("recurrent_initializer")
-    bias_initializer = cell_property("bias_initializer")
-    kernel_regularizer = cell_property("kernel_regularizer")
-    recurrent_regularizer = cell_property("recurrent_regularizer")
-    bias_regularizer = cell_property("bias_regularizer")
-    kernel_constraint = cell_property("kernel_constraint")
-    recurrent_constraint = cell_property("recurrent_constraint")
-    bias_constraint = cell_property("bias_constraint")
-    dropout = cell_property("dropout")
-    recurrent_dropout = cell_property("recurrent_dropout")
-
-    def get_config(self):
-        return self._cell_layer_config()
