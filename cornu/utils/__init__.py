@@ -1,6 +1,7 @@
 """`cornu.utils`: data helpers, plotting, progress bar, seeding, summaries."""
 
 from cornu.utils.audio_dataset_utils import audio_dataset_from_directory  # noqa: F401
+from cornu.utils import bounding_boxes  # noqa: F401
 from cornu.backend.dtypes import standardize_dtype  # noqa: F401
 from cornu.utils.config import Config  # noqa: F401
 from cornu.utils.dataset_utils import split_dataset  # noqa: F401
