@@ -77,14 +77,19 @@ class BaseRNNCell(DropoutRNNCell, Layer):
                 f"(batch, features) with a known last dimension. Received: input_shape={input_shape}")
         return input_shape[-1]
 
+    def _kernel_shapes(self, input_shape, width):
+        """The shapes of `kernel` and `recurrent_kernel`, for `width = gates * units`."""
+        return (self._input_dim(input_shape), width), (self.units, width)
+
     def _build_weights(self, input_shape, bias_shape=None, bias_initializer=None):
         width = self.gates * self.units
+        kernel_shape, recurrent_shape = self._kernel_shapes(input_shape, width)
         self.kernel = self.add_weight(
-            name="kernel", shape=(self._input_dim(input_shape), width),
+            name="kernel", shape=kernel_shape,
             initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint)
         self.recurrent_kernel = self.add_weight(
-            name="recurrent_kernel", shape=(self.units, width),
+            name="recurrent_kernel", shape=recurrent_shape,
             initializer=self.recurrent_initializer, regularizer=self.recurrent_regularizer,
             constraint=self.recurrent_constraint)
         if self.use_bias:

@@ -66,23 +66,9 @@ class ConvLSTMCell(LSTMCell):
         # views, made in `call`.
         self._conv = conv_utils.conv_fn(self.rank)
 
-    def _build_weights(self, input_shape, bias_shape=None, bias_initializer=None):
-        width = 4 * self.filters
-        self.kernel = self.add_weight(
-            name="kernel", shape=self.kernel_size + (self.input_dim, width),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(
-            name="recurrent_kernel", shape=self.kernel_size + (self.filters, width),
-            initializer=self.recurrent_initializer, regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias", shape=(width,), initializer=bias_initializer or self.bias_initializer,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
-        self.built = True
+    def _kernel_shapes(self, input_shape, width):
+        return (self.kernel_size + (self.input_dim, width),
+                self.kernel_size + (self.filters, width))
 
     def _torch_kernel(self, kernel):
         rank = self.rank
