@@ -6,7 +6,8 @@ import torch.nn.functional as F
 from cornu import constraints, initializers, regularizers
 from cornu.backend.config import epsilon as fuzz_epsilon
 from cornu.layers.layer import Layer
-from cornu.layers.normalization.norm_utils import check_axes, upcast
+from cornu.layers.normalization.norm_utils import (add_gamma_beta, check_axes,
+                                                   set_gamma_beta_options, upcast)
 
 
 class BatchNormalization(Layer):
@@ -55,14 +56,10 @@ class BatchNormalization(Layer):
         self.renorm = renorm
         self.renorm_clipping = renorm_clipping
         self.renorm_momentum = renorm_momentum
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        set_gamma_beta_options(self, beta_initializer, gamma_initializer, beta_regularizer,
+                               gamma_regularizer, beta_constraint, gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
         self.supports_masking = True
         self.gamma = None
         self.beta = None
@@ -75,16 +72,7 @@ class BatchNormalization(Layer):
                 f"BatchNormalization '{self.name}': axis {self.axis} of the input must have a "
                 f"known size. Received: input_shape={tuple(input_shape)}")
         shape = (dim,)
-        if self.scale:
-            self.gamma = self.add_weight(name="gamma", shape=shape,
-                                         initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint, autocast=False)
-        if self.center:
-            self.beta = self.add_weight(name="beta", shape=shape,
-                                        initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint, autocast=False)
+        self.gamma, self.beta = add_gamma_beta(self, shape, self.scale, self.center)
         self.moving_mean = self.add_weight(name="moving_mean", shape=shape,
                                            initializer=self.moving_mean_initializer,
                                            trainable=False, autocast=False)

@@ -2,9 +2,9 @@
 
 import torch.nn.functional as F
 
-from cornu import constraints, initializers, regularizers
 from cornu.layers.layer import Layer
-from cornu.layers.normalization.norm_utils import check_axes, upcast
+from cornu.layers.normalization.norm_utils import (add_gamma_beta, check_axes, gamma_beta_config,
+                                                   set_gamma_beta_options, upcast)
 
 
 class GroupNormalization(Layer):
@@ -42,12 +42,8 @@ class GroupNormalization(Layer):
         self.epsilon = epsilon
         self.center = center
         self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_gamma_beta_options(self, beta_initializer, gamma_initializer, beta_regularizer,
+                               gamma_regularizer, beta_constraint, gamma_constraint)
         self.supports_masking = True
         self.autocast = False
 
@@ -64,17 +60,7 @@ class GroupNormalization(Layer):
                 f"GroupNormalization '{self.name}': the number of channels ({dim}) must be a "
                 f"multiple of `groups`, and at least as large. Received: groups={self.groups}, "
                 f"input_shape={tuple(input_shape)}")
-        self.gamma = self.beta = None
-        if self.scale:
-            self.gamma = self.add_weight(name="gamma", shape=(dim,),
-                                         initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint, autocast=False)
-        if self.center:
-            self.beta = self.add_weight(name="beta", shape=(dim,),
-                                        initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint, autocast=False)
+        self.gamma, self.beta = add_gamma_beta(self, (dim,), self.scale, self.center)
         self.built = True
 
     def call(self, inputs):
@@ -99,11 +85,6 @@ class GroupNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **gamma_beta_config(self),
         })
         return config

@@ -5,10 +5,11 @@ import warnings
 import torch
 import torch.nn.functional as F
 
-from cornu import constraints, initializers, regularizers
 from cornu.layers.layer import Layer
-from cornu.layers.normalization.norm_utils import (check_axes, is_trailing, positive_axes,
-                                                   standardize_axes, upcast)
+from cornu.layers.normalization.norm_utils import (add_gamma_beta, check_axes, gamma_beta_config,
+                                                   is_trailing, positive_axes,
+                                                   set_gamma_beta_options, standardize_axes,
+                                                   upcast)
 
 
 class LayerNormalization(Layer):
@@ -42,12 +43,8 @@ class LayerNormalization(Layer):
         self.center = center
         self.scale = scale
         self.rms_scaling = rms_scaling
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_gamma_beta_options(self, beta_initializer, gamma_initializer, beta_regularizer,
+                               gamma_regularizer, beta_constraint, gamma_constraint)
         self.supports_masking = True
         self.autocast = False
 
@@ -59,17 +56,8 @@ class LayerNormalization(Layer):
         if any(d is None for d in shape):
             raise ValueError(f"LayerNormalization '{self.name}': the normalized axes {self.axis} "
                              f"must have known sizes. Received: input_shape={tuple(input_shape)}")
-        self.gamma = self.beta = None
-        if self.scale or self.rms_scaling:
-            self.gamma = self.add_weight(name="gamma", shape=shape,
-                                         initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint, autocast=False)
-        if self.center and not self.rms_scaling:
-            self.beta = self.add_weight(name="beta", shape=shape,
-                                        initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint, autocast=False)
+        self.gamma, self.beta = add_gamma_beta(self, shape, self.scale or self.rms_scaling,
+                                               self.center and not self.rms_scaling)
         self.built = True
 
     def call(self, inputs):
@@ -110,11 +98,6 @@ class LayerNormalization(Layer):
             "center": self.center,
             "scale": self.scale,
             "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **gamma_beta_config(self),
         })
         return config

@@ -1,6 +1,9 @@
-"""Helpers shared by the normalization layers: axis checks and compute dtypes."""
+"""Helpers shared by the normalization layers: axis checks, compute dtypes, and the `gamma` /
+`beta` weights with their initializers, regularizers and constraints."""
 
 import torch
+
+from cornu import constraints, initializers, regularizers
 
 
 def standardize_axes(layer, axis):
@@ -43,3 +46,42 @@ def upcast(x):
     if not x.is_floating_point():
         return x.float()
     return x
+
+
+def set_gamma_beta_options(layer, beta_initializer, gamma_initializer, beta_regularizer,
+                           gamma_regularizer, beta_constraint, gamma_constraint):
+    """Sets the layer's `beta_*` / `gamma_*` initializer, regularizer and constraint."""
+    layer.beta_initializer = initializers.get(beta_initializer)
+    layer.gamma_initializer = initializers.get(gamma_initializer)
+    layer.beta_regularizer = regularizers.get(beta_regularizer)
+    layer.gamma_regularizer = regularizers.get(gamma_regularizer)
+    layer.beta_constraint = constraints.get(beta_constraint)
+    layer.gamma_constraint = constraints.get(gamma_constraint)
+
+
+def add_gamma_beta(layer, shape, scale, center):
+    """Adds `gamma` (if `scale`) then `beta` (if `center`) of `shape`, not autocast, with the
+    layer's initializers, regularizers and constraints; returns `(gamma, beta)` (None for one
+    not added)."""
+    gamma = beta = None
+    if scale:
+        gamma = layer.add_weight(name="gamma", shape=shape, initializer=layer.gamma_initializer,
+                                 regularizer=layer.gamma_regularizer,
+                                 constraint=layer.gamma_constraint, autocast=False)
+    if center:
+        beta = layer.add_weight(name="beta", shape=shape, initializer=layer.beta_initializer,
+                                regularizer=layer.beta_regularizer,
+                                constraint=layer.beta_constraint, autocast=False)
+    return gamma, beta
+
+
+def gamma_beta_config(layer):
+    """The `beta_*` / `gamma_*` entries of the layer's config, in Keras's order."""
+    return {
+        "beta_initializer": initializers.serialize(layer.beta_initializer),
+        "gamma_initializer": initializers.serialize(layer.gamma_initializer),
+        "beta_regularizer": regularizers.serialize(layer.beta_regularizer),
+        "gamma_regularizer": regularizers.serialize(layer.gamma_regularizer),
+        "beta_constraint": constraints.serialize(layer.beta_constraint),
+        "gamma_constraint": constraints.serialize(layer.gamma_constraint),
+    }
