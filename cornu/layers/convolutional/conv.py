@@ -46,12 +46,8 @@ class Conv(BaseConv):
         name = type(self).__name__
         if lora_rank is not None:
             raise NotImplementedError(f"{name}(lora_rank=...) is not supported yet.")
-        if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
-            raise ValueError(f"{name}: argument `filters` must be a positive int. "
-                             f"Received: filters={filters!r}")
-        if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
-            raise ValueError(f"{name}: argument `groups` must be a positive int. "
-                             f"Received: groups={groups!r}")
+        conv_utils.check_positive_int(type(self), filters, "filters")
+        conv_utils.check_positive_int(type(self), groups, "groups")
         if filters % groups:
             raise ValueError(f"{name}: `filters` must be divisible by `groups`. "
                              f"Received: filters={filters}, groups={groups}")

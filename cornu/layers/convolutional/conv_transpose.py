@@ -60,9 +60,7 @@ class ConvTranspose(BaseConv):
                          activity_regularizer=activity_regularizer,
                          bias_constraint=bias_constraint, **kwargs)
         name = type(self).__name__
-        if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
-            raise ValueError(f"{name}: argument `filters` must be a positive int. "
-                             f"Received: filters={filters!r}")
+        conv_utils.check_positive_int(type(self), filters, "filters")
         self._check_strides_and_dilation()
         if output_padding is not None:
             output_padding = conv_utils.standardize_tuple(type(self), output_padding, rank,

@@ -50,6 +50,13 @@ def standardize_tuple(layer_cls, value, n, name, allow_zero=False):
     return values
 
 
+def check_positive_int(layer_cls, value, name):
+    """Raises a ValueError unless `value` (the argument `name`) is a positive int."""
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{layer_cls.__name__}: argument `{name}` must be a positive int. "
+                         f"Received: {name}={value!r}")
+
+
 def standardize_padding(layer_cls, value, allow_causal=False):
     """Returns the lower-cased padding mode after checking it."""
     allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")

@@ -10,13 +10,6 @@ from cornu.layers.convolutional import conv_utils
 from cornu.layers.convolutional.base_conv import BaseConv
 
 
-def check_depth_multiplier(layer_cls, depth_multiplier):
-    if (not isinstance(depth_multiplier, int) or isinstance(depth_multiplier, bool)
-            or depth_multiplier <= 0):
-        raise ValueError(f"{layer_cls.__name__}: argument `depth_multiplier` must be a positive "
-                         f"int. Received: depth_multiplier={depth_multiplier!r}")
-
-
 def depthwise_weight(kernel, lift):
     """torch's grouped weight `(in * multiplier, 1, k...)` from Keras's `(k..., in, mult)`."""
     rank = kernel.dim() - 2
@@ -58,7 +51,7 @@ class DepthwiseConv(BaseConv):
                          bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
                          activity_regularizer=activity_regularizer,
                          bias_constraint=bias_constraint, **kwargs)
-        check_depth_multiplier(type(self), depth_multiplier)
+        conv_utils.check_positive_int(type(self), depth_multiplier, "depth_multiplier")
         self.depth_multiplier = depth_multiplier
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)

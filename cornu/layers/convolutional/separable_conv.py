@@ -5,7 +5,7 @@
 from cornu import constraints, initializers, regularizers
 from cornu.layers.convolutional import conv_utils
 from cornu.layers.convolutional.base_conv import BaseConv
-from cornu.layers.convolutional.depthwise_conv import check_depth_multiplier, depthwise_weight
+from cornu.layers.convolutional.depthwise_conv import depthwise_weight
 
 
 class SeparableConv(BaseConv):
@@ -47,10 +47,8 @@ class SeparableConv(BaseConv):
                          bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
                          activity_regularizer=activity_regularizer,
                          bias_constraint=bias_constraint, **kwargs)
-        check_depth_multiplier(type(self), depth_multiplier)
-        if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
-            raise ValueError(f"{type(self).__name__}: argument `filters` must be a positive "
-                             f"int. Received: filters={filters!r}")
+        conv_utils.check_positive_int(type(self), depth_multiplier, "depth_multiplier")
+        conv_utils.check_positive_int(type(self), filters, "filters")
         self.depth_multiplier = depth_multiplier
         self.filters = filters
         self.depthwise_initializer = initializers.get(depthwise_initializer)
