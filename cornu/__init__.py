@@ -11,8 +11,8 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "activations", "applications", "backend", "callbacks", "config", "constraints", "datasets",
     "distribution", "dtype_policies", "initializers", "layers", "losses", "metrics",
-    "mixed_precision", "models", "ops", "optimizers", "preprocessing", "random", "regularizers",
-    "saving", "tree", "utils", "wrappers",
+    "mixed_precision", "models", "ops", "optimizers", "preprocessing", "quantizers", "random",
+    "regularizers", "saving", "tree", "utils", "wrappers",
 )
 _TOP_LEVEL = {
     "Sequential": "cornu.models",
@@ -30,6 +30,7 @@ _TOP_LEVEL = {
     "Constraint": "cornu.constraints",
     "DTypePolicy": "cornu.dtype_policies",
     "FloatDTypePolicy": "cornu.dtype_policies",
+    "Quantizer": "cornu.quantizers",
     "name_scope": "cornu.backend",
     "remat": "cornu.backend.remat",
     "RematScope": "cornu.backend.remat",
