@@ -173,6 +173,33 @@ def decode_predictions(preds, top=5):
     return results
 
 
+_PREPROCESS_INPUT_RET_DOCS = {"caffe": PREPROCESS_INPUT_RET_DOC_CAFFE,
+                              "tf": PREPROCESS_INPUT_RET_DOC_TF,
+                              "torch": PREPROCESS_INPUT_RET_DOC_TORCH}
+
+
+def family_functions(module_name, mode):
+    """The `preprocess_input` and `decode_predictions` of the application module
+    `module_name`, whose models take inputs preprocessed in `mode` ("caffe", "tf" or "torch").
+
+    They are that module's own functions (their `__module__` is `module_name`), so a saved
+    reference to them names the family, as Keras's do.
+    """
+    def family_preprocess_input(x, data_format=None):
+        return preprocess_input(x, data_format=data_format, mode=mode)
+
+    def family_decode_predictions(preds, top=5):
+        return decode_predictions(preds, top=top)
+
+    family_preprocess_input.__doc__ = PREPROCESS_INPUT_DOC.format(
+        mode="", ret=_PREPROCESS_INPUT_RET_DOCS[mode])
+    family_decode_predictions.__doc__ = decode_predictions.__doc__
+    for fn, name in ((family_preprocess_input, "preprocess_input"),
+                     (family_decode_predictions, "decode_predictions")):
+        fn.__module__, fn.__name__, fn.__qualname__ = module_name, name, name
+    return family_preprocess_input, family_decode_predictions
+
+
 # --- argument checks -------------------------------------------------------------------------
 
 def validate_weights(weights, include_top, classes, classifier_activation="softmax"):

@@ -21,14 +21,4 @@ def VGG19(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
 VGG19.__doc__ = imagenet_utils.model_doc("VGG19", "vgg19", top="the 3 fully-connected layers")
 
 
-def preprocess_input(x, data_format=None):
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
-
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-preprocess_input.__doc__ = imagenet_utils.PREPROCESS_INPUT_DOC.format(
-    mode="", ret=imagenet_utils.PREPROCESS_INPUT_RET_DOC_CAFFE)
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = imagenet_utils.family_functions(__name__, "caffe")
