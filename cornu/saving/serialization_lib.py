@@ -24,6 +24,7 @@ _KERAS_TO_CORNU = {
     "activations": "cornu.activations",
     "models": "cornu.models",
     "callbacks": "cornu.callbacks",
+    "distillation": "cornu.distillation",
 }
 # Searched in this order when a config names no module (Keras 2 style).
 _SEARCH_ORDER = (

@@ -219,7 +219,9 @@ class Trainer:
         else:
             y_pred = self(x, training=False)
         self._build_compiled(y, y_pred)
-        if self._compile_loss is not None or self._extra_losses():
+        # As in Keras, a model overriding `compute_loss` has its loss evaluated too.
+        if (self._compile_loss is not None or self._extra_losses()
+                or type(self).compute_loss is not Trainer.compute_loss):
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
             self._loss_tracker.update(loss, _batch_size(y_pred))
         if y is not None:
