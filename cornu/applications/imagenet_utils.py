@@ -498,7 +498,12 @@ def check_input_tensor_shape(input_tensor, input_shape):
                          f"input_tensor.shape={input_tensor.shape}")
 
 
-def warn_default_weights_size(sizes):
-    warnings.warn("`input_shape` is undefined or non-square, or its size is not in "
-                  f"{list(sizes)}. Weights for input shape (224, 224) will be loaded as the "
-                  "default.", stacklevel=3)
+def weights_input_size(rows, cols, sizes):
+    """The input size whose ImageNet weights load: `rows` when the input is square and its size
+    is in `sizes`, else 224, with a warning."""
+    if rows != cols or rows not in sizes:
+        warnings.warn("`input_shape` is undefined or non-square, or its size is not in "
+                      f"{list(sizes)}. Weights for input shape (224, 224) will be loaded as the "
+                      "default.", stacklevel=3)
+        return 224
+    return rows

@@ -27,9 +27,7 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
         if alpha not in _ALPHAS:
             raise ValueError("If imagenet weights are being loaded, `alpha` must be one of "
                              f"0.25, 0.50, 0.75 or 1.0. Received: alpha={alpha}")
-        if rows != cols or rows not in _SIZES:
-            rows = 224
-            imagenet_utils.warn_default_weights_size(_SIZES)
+        rows = imagenet_utils.weights_input_size(rows, cols, _SIZES)
 
     axis = imagenet_utils.channel_axis()
     x = layers.Conv2D(int(32 * alpha), (3, 3), padding="same", use_bias=False, strides=(2, 2),

@@ -31,9 +31,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
         if alpha not in _ALPHAS:
             raise ValueError("If imagenet weights are being loaded, `alpha` must be one of "
                              f"0.35, 0.50, 0.75, 1.0, 1.3 or 1.4. Received: alpha={alpha}")
-        if rows != cols or rows not in _SIZES:
-            rows = 224
-            imagenet_utils.warn_default_weights_size(_SIZES)
+        rows = imagenet_utils.weights_input_size(rows, cols, _SIZES)
 
     x = layers.Conv2D(imagenet_utils.make_divisible(32 * alpha, 8), kernel_size=3,
                       strides=(2, 2), padding="same", use_bias=False, name="Conv1")(img_input)

@@ -80,8 +80,7 @@ def MobileNetV3(blocks, last_point_ch, input_shape=None, alpha=1.0, model_type="
             raise ValueError("If imagenet weights are being loaded, `alpha` must be 0.75 or 1.0 "
                              "(1.0 only with `minimalistic=True`). "
                              f"Received: alpha={alpha}, minimalistic={minimalistic}")
-        if rows != cols or rows != 224:
-            imagenet_utils.warn_default_weights_size((224,))
+        imagenet_utils.weights_input_size(rows, cols, (224,))
     img_input, inputs = imagenet_utils.model_input(input_tensor, input_shape)
 
     kernel, activation, se_ratio = (3, _relu, None) if minimalistic else (5, _hard_swish, 0.25)
