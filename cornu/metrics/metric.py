@@ -21,12 +21,24 @@ def _first_tensor_device(args, kwargs):
     return None
 
 
+def _in_symbolic_layer_call():
+    from cornu.layers.layer import current_device
+    device = current_device()
+    return device is not None and torch.device(device).type == "meta"
+
+
 def _follow_inputs(update_state):
-    """Wraps `update_state`: moves the state to the inputs' device and disables autograd."""
+    """Wraps `update_state`: moves the state to the inputs' device and disables autograd.
+
+    An update inside a layer's symbolic call (shape inference on meta tensors) leaves
+    the state alone, as Keras's symbolic calls do.
+    """
 
     @functools.wraps(update_state)
     def wrapper(self, *args, **kwargs):
         dev = _first_tensor_device(args, kwargs)
+        if dev is not None and dev.type == "meta" and _in_symbolic_layer_call():
+            return None
         if dev is not None and dev != self._device:
             self._move_to(dev)
         with torch.no_grad():
@@ -122,7 +134,7 @@ class Metric:
             moved = var.data.to(device)
             try:
                 var.data = moved  # in place: references held elsewhere stay valid
-            except RuntimeError:  # e.g. to "meta": needs a new tensor object
+            except RuntimeError:  # a device change some tensors refuse in place
                 new = Variable(moved, trainable=False, name=var.name, path=var.path)
                 new._initializer = var._initializer
                 self._variables[i] = new

@@ -95,9 +95,26 @@ class Trainer:
         """
         out = [self._loss_tracker] if self._loss_tracker is not None else []
         out += self._output_loss_trackers
-        if self._compile_metrics is not None:
-            out.append(self._compile_metrics)
-        return out
+        compiled = self._compile_metrics
+        if compiled is not None and (compiled._metrics_spec is not None
+                                     or compiled._weighted_spec is not None):
+            out.append(compiled)
+        return out + self._attribute_metrics()
+
+    def _attribute_metrics(self):
+        """Metrics held as attributes (alone or in lists) by the model or its layers, as
+        Keras tracks them; layers that are models themselves keep theirs."""
+        from cornu.metrics.metric import Metric
+        found = {}
+        for layer in self._flatten_layers(include_self=True):
+            if layer is not self and isinstance(layer, Trainer):
+                continue
+            for value in vars(layer).values():
+                items = value if isinstance(value, (list, tuple)) else (value,)
+                for item in items:
+                    if isinstance(item, Metric):
+                        found.setdefault(id(item), item)
+        return list(found.values())
 
     @property
     def metrics_names(self):
@@ -109,8 +126,45 @@ class Trainer:
         return names
 
     def reset_metrics(self):
+        # The logs read attribute metrics from this list until the next reset: finding
+        # them walks every layer, too slow to repeat on each batch.
+        self._tracked_metrics = self._attribute_metrics()
         for m in self.metrics:
             m.reset_state()
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics and returns every metric's result.
+
+        Override it to update metrics of your own (call `super()` first, then add
+        entries to the dict it returns); the default `train_step` and `test_step` call an
+        override and log what it returns.
+
+        Args:
+            x: the batch's inputs.
+            y: the batch's targets.
+            y_pred: the model's outputs for `x`.
+            sample_weight: the batch's sample weights, or None.
+        """
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        """The results of `self.metrics` as one dict (dict results merged in)."""
+        out = {}
+        for metric in self.metrics:
+            result = metric.result()
+            out.update(result if isinstance(result, dict) else {metric.name: result})
+        return out
+
+    def _update_metrics(self, x, y, y_pred, sample_weight):
+        """What the default steps do with metrics: a `compute_metrics` override decides the
+        logs; otherwise the compiled metrics update and the logs are read on demand."""
+        if type(self).compute_metrics is not Trainer.compute_metrics:
+            return self.compute_metrics(x, y, y_pred, sample_weight)
+        if y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return None
 
     # ------------------------------------------------------------------ steps
 
@@ -193,9 +247,7 @@ class Trainer:
                 self._jit.ready = True  # the first step ran eagerly and built everything
         self._loss_tracker.update(loss, _batch_size(y_pred))
         self._apply_gradients(loss, _batch_size(y_pred))
-        if y is not None:
-            self._compile_metrics.update_state(y, y_pred, sample_weight)
-        return None
+        return self._update_metrics(x, y, y_pred, sample_weight)
 
     def _apply_gradients(self, loss, batch_size):
         _, variables, constrained, _ = self._trainable_variables()
@@ -224,9 +276,7 @@ class Trainer:
                 or type(self).compute_loss is not Trainer.compute_loss):
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
             self._loss_tracker.update(loss, _batch_size(y_pred))
-        if y is not None:
-            self._compile_metrics.update_state(y, y_pred, sample_weight)
-        return None
+        return self._update_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
         """The model's output for one batch; override to customize."""
@@ -247,6 +297,10 @@ class Trainer:
                 out[tracker.name] = tracker.result()
         if self._compile_metrics is not None:
             out.update(self._compile_metrics.results())
+        tracked = getattr(self, "_tracked_metrics", None)
+        for metric in self._attribute_metrics() if tracked is None else tracked:
+            result = metric.result()
+            out.update(result if isinstance(result, dict) else {metric.name: result})
         return dict(sorted(out.items()))
 
     # ------------------------------------------------------------------ fit
