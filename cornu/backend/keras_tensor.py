@@ -100,6 +100,14 @@ class KerasTensor:
         from cornu import ops
         return ops.get_item(self, key)
 
+    def reshape(self, newshape):
+        """`ops.reshape(self, newshape)`, as a graph node."""
+        return self._op("reshape", self, newshape)
+
+    def squeeze(self, axis=None):
+        """`ops.squeeze(self, axis)`, as a graph node."""
+        return self._op("squeeze", self, axis)
+
     def __hash__(self):
         return id(self)
 
