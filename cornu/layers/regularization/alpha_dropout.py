@@ -3,6 +3,7 @@
 import torch
 
 from cornu.layers.layer import Layer
+from cornu.layers.regularization.dropout import keep_mask, noise_shape_of
 
 _ALPHA = 1.6732632423543772848170429916717
 _SCALE = 1.0507009873554804934193349852946
@@ -33,10 +34,8 @@ class AlphaDropout(Layer):
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
-        shape = inputs.shape if self.noise_shape is None else tuple(
-            inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
-        keep = (torch.rand(shape, generator=self._generator) >= self.rate)
-        keep = keep.to(device=inputs.device, dtype=inputs.dtype)
+        keep = keep_mask(inputs, noise_shape_of(inputs, self.noise_shape), self.rate,
+                         self._generator)
         alpha_p = -_ALPHA * _SCALE
         a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
         b = -a * alpha_p * self.rate

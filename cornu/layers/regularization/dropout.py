@@ -6,6 +6,21 @@ import torch.nn.functional as F
 from cornu.layers.layer import Layer
 
 
+def noise_shape_of(inputs, noise_shape):
+    """The shape of a dropout mask: `noise_shape` with its None entries taken from the inputs
+    (the inputs' shape when `noise_shape` is None)."""
+    if noise_shape is None:
+        return inputs.shape
+    return tuple(inputs.shape[i] if d is None else d for i, d in enumerate(noise_shape))
+
+
+def keep_mask(inputs, shape, rate, generator):
+    """A mask of `shape` in the inputs' dtype and on their device, 1 with probability
+    `1 - rate` and 0 otherwise; drawn on the CPU from `generator` (None: the global one)."""
+    keep = torch.rand(shape, generator=generator) >= rate
+    return keep.to(device=inputs.device, dtype=inputs.dtype)
+
+
 class Dropout(Layer):
     """Randomly sets inputs to 0 with probability `rate` in training, scaling the rest by 1/(1-rate).
 
@@ -32,10 +47,9 @@ class Dropout(Layer):
             return inputs
         if self.noise_shape is None and self._generator is None:
             return F.dropout(inputs, self.rate, training=True)
-        shape = inputs.shape if self.noise_shape is None else tuple(
-            inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
-        keep = torch.rand(shape, generator=self._generator).to(inputs.device) >= self.rate
-        return inputs * keep.to(inputs.dtype) / (1.0 - self.rate)
+        keep = keep_mask(inputs, noise_shape_of(inputs, self.noise_shape), self.rate,
+                         self._generator)
+        return inputs * keep / (1.0 - self.rate)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -4,6 +4,7 @@ import torch
 
 from cornu.backend.config import standardize_data_format
 from cornu.layers.layer import Layer
+from cornu.layers.regularization.dropout import keep_mask
 
 
 class _SpatialDropout(Layer):
@@ -35,8 +36,7 @@ class _SpatialDropout(Layer):
         shape[0] = inputs.shape[0]
         channel = 1 if self.data_format == "channels_first" else -1
         shape[channel] = inputs.shape[channel]
-        noise = torch.rand(shape, generator=self._generator).to(inputs.device)
-        keep = (noise >= self.rate).to(inputs.dtype)
+        keep = keep_mask(inputs, shape, self.rate, self._generator)
         return inputs * keep / (1.0 - self.rate) if self.rate < 1 else inputs * keep
 
     def compute_output_shape(self, input_shape):
