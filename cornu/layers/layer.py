@@ -191,6 +191,39 @@ class Layer(torch.nn.Module):
     def dtype_policy(self):
         return self._dtype_policy
 
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        policy = dtype_policies.get(value)
+        self._dtype_policy = policy
+        self._compute_torch_dtype = to_torch_dtype(policy.compute_dtype)
+        self._autocast_dtype = (self._compute_torch_dtype
+                                if policy.compute_dtype != policy.variable_dtype else None)
+        # A quantized policy set on a built float layer quantizes it, as in Keras.
+        if (policy.quantization_mode is not None and self.built
+                and not getattr(self, "_is_quantized", False)):
+            self.quantize(policy.quantization_mode)
+
+    @property
+    def quantization_mode(self):
+        """The layer's quantization mode ("int8", ...), None when it is not quantized."""
+        return self._dtype_policy.quantization_mode
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantizes the layer's weights (see `cornu.quantizers`); only some layers can."""
+        raise self._not_implemented_error(self.quantize)
+
+    def _not_implemented_error(self, attr, msg=None):
+        kind = "method" if callable(attr) else "attribute"
+        name = attr.__name__ if callable(attr) else str(attr)
+        msg = f" {msg}" if msg is not None else ""
+        return NotImplementedError(f"Layer {type(self).__name__} does not have a `{name}` "
+                                   f"{kind} implemented.{msg}")
+
+    def _quantization_mode_error(self, mode):
+        return NotImplementedError(
+            f"Invalid quantization mode. Expected one of {dtype_policies.QUANTIZATION_MODES}. "
+            f"Received: quantization_mode={mode}")
+
     @property
     def dtype(self):
         """The dtype of the layer's variables, e.g. "float32"."""

@@ -140,6 +140,19 @@ class Model(Trainer, Layer):
         from cornu.saving import saving_api
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantizes the weights of every layer that supports it (`Dense`, `EinsumDense`,
+        `Embedding`); other layers are left as they are, with a warning.
+
+        Args:
+            mode: "int8" (Keras's other modes raise `NotImplementedError`).
+            config: a `cornu.quantizers.QuantizationConfig` (default: the mode's default).
+            filters: which layers to quantize: a regex (or list of regexes) searched in layer
+                names, or a callable taking the layer; None quantizes all.
+        """
+        from cornu.quantizers.quantized_layers import quantize_model
+        quantize_model(self, mode, config, filters, **kwargs)
+
     def get_compile_config(self):
         """The serialized arguments of `compile()` (`{}` if not compiled)."""
         from cornu.saving import compile_config

@@ -2,7 +2,8 @@
 
 from cornu.dtype_policies import QUANTIZATION_MODES
 
-# Modes Keras has that cornu does not implement.
+# The modes cornu's layers implement; Keras's others are refused with a clear error.
+SUPPORTED_MODES = ("int8",)
 UNSUPPORTED_MODES = ("gptq", "awq")
 
 
@@ -189,23 +190,11 @@ def validate_and_resolve_config(mode, config):
 
 def unsupported_mode_error(mode):
     return NotImplementedError(
-        f"Quantization mode '{mode}' is not supported by cornu yet. Supported modes: 'int8', "
-        "'int4' and 'float8'.")
+        f"Quantization mode '{mode}' is not supported by cornu yet. Supported modes: "
+        f"{SUPPORTED_MODES}.")
 
 
 def _validate_mode(mode):
     if mode is not None and mode not in QUANTIZATION_MODES:
         raise ValueError(f"Invalid quantization mode. Expected one of {QUANTIZATION_MODES}. "
                          f"Received: mode={mode}")
-
-
-def block_size_for_layer(layer, config):
-    """The int4 block size a layer quantizes (or is built) with: from an
-    `Int4QuantizationConfig`, else from its `Int4DTypePolicy`; None means per-channel."""
-    from cornu.dtype_policies import Int4DTypePolicy
-    if isinstance(config, Int4QuantizationConfig):
-        return config.block_size
-    policy = layer.dtype_policy
-    if isinstance(policy, Int4DTypePolicy):
-        return None if policy.block_size == -1 else policy.block_size
-    return None

@@ -4,9 +4,10 @@ import torch
 
 from cornu import activations, constraints, initializers, regularizers
 from cornu.layers.layer import Layer
+from cornu.quantizers.quantized_layers import DenseQuantization, deserialize_quantization_config
 
 
-class Dense(Layer):
+class Dense(DenseQuantization, Layer):
     """Densely connected layer; the kernel has Keras's shape `(input_dim, units)`.
 
     Args:
@@ -20,12 +21,14 @@ class Dense(Layer):
         activity_regularizer: regularizer of the output.
         kernel_constraint: constraint of the kernel.
         bias_constraint: constraint of the bias.
+        quantization_config: the `cornu.quantizers.QuantizationConfig` a quantized layer
+            (dtype policy "int8_from_...") builds with.
     """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 lora_rank=None, **kwargs):
+                 lora_rank=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive "
@@ -43,6 +46,7 @@ class Dense(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.supports_masking = True
+        self.quantization_config = deserialize_quantization_config(quantization_config)
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
@@ -50,10 +54,14 @@ class Dense(Layer):
             raise ValueError(
                 f"Layer '{self.name}' (Dense) expected an input of rank >= 2 with a known last "
                 f"dimension. Received: input_shape={tuple(input_shape)}")
-        self.kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
+        if self.quantization_mode is not None:
+            self.quantized_build((input_dim, self.units), self.quantization_mode,
+                                 self.quantization_config)
+        else:
+            self.kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
+                                          initializer=self.kernel_initializer,
+                                          regularizer=self.kernel_regularizer,
+                                          constraint=self.kernel_constraint)
         if self.use_bias:
             self.bias = self.add_weight(name="bias", shape=(self.units,),
                                         initializer=self.bias_initializer,
@@ -89,5 +97,6 @@ class Dense(Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._quantization_config_for_config(),
         })
         return config

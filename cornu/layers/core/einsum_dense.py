@@ -7,6 +7,10 @@ import torch
 
 from cornu import activations, constraints, initializers, regularizers
 from cornu.layers.layer import Layer
+from cornu.quantizers.quantized_layers import (
+    EinsumDenseQuantization,
+    deserialize_quantization_config,
+)
 
 _FORMS = (
     # (pattern on the equation with "..." written as "0", where the elided dims go)
@@ -87,7 +91,7 @@ class _FanAwareInit:
         return self.base((fan_in, fan_out), dtype=dtype).reshape(tuple(shape))
 
 
-class EinsumDense(Layer):
+class EinsumDense(EinsumDenseQuantization, Layer):
     """`activation(einsum(equation, inputs, kernel) + bias)`, with Keras's kernel shape.
 
     Args:
@@ -103,13 +107,15 @@ class EinsumDense(Layer):
         bias_regularizer: regularizer of the bias.
         kernel_constraint: constraint of the kernel.
         bias_constraint: constraint of the bias.
+        quantization_config: the `cornu.quantizers.QuantizationConfig` a quantized layer
+            (dtype policy "int8_from_...") builds with.
     """
 
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
-        kwargs.pop("quantization_config", None)
+                 bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, **kwargs):
         kwargs.pop("gptq_unpacked_column_size", None)
         super().__init__(**kwargs)
         if lora_rank:
@@ -128,16 +134,21 @@ class EinsumDense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
+        self.quantization_config = deserialize_quantization_config(quantization_config)
 
     def build(self, input_shape):
         kernel_shape, bias_shape, _, in_axes, out_axes = analyze_equation(
             self.name, self.equation, self.bias_axes, input_shape, self.partial_output_shape)
+        self._input_rank = len(input_shape)
         init = self.kernel_initializer
         if isinstance(init, initializers.VarianceScaling) and in_axes and out_axes:
             init = _FanAwareInit(init, in_axes, out_axes)
-        self.kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape), initializer=init,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
+        if self.quantization_mode is not None:
+            self.quantized_build(kernel_shape, self.quantization_mode, self.quantization_config)
+        else:
+            self.kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape),
+                                          initializer=init, regularizer=self.kernel_regularizer,
+                                          constraint=self.kernel_constraint)
         self.bias = None
         if bias_shape is not None:
             self.bias = self.add_weight(name="bias", shape=tuple(bias_shape),
@@ -170,5 +181,6 @@ class EinsumDense(Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._quantization_config_for_config(),
         })
         return config

@@ -5,9 +5,13 @@ import torch.nn.functional as F
 
 from cornu import constraints, initializers, regularizers
 from cornu.layers.layer import Layer
+from cornu.quantizers.quantized_layers import (
+    EmbeddingQuantization,
+    deserialize_quantization_config,
+)
 
 
-class Embedding(Layer):
+class Embedding(EmbeddingQuantization, Layer):
     """Turns indices into vectors of size `output_dim`.
 
     Args:
@@ -17,11 +21,13 @@ class Embedding(Layer):
         embeddings_regularizer: regularizer of the table.
         embeddings_constraint: constraint of the table.
         mask_zero: treat index 0 as padding and emit a mask.
+        quantization_config: the `cornu.quantizers.QuantizationConfig` a quantized layer
+            (dtype policy "int8_from_...") builds with.
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 weights=None, lora_rank=None, **kwargs):
+                 weights=None, lora_rank=None, quantization_config=None, **kwargs):
         input_length = kwargs.pop("input_length", None)
         if input_length is not None:
             kwargs.setdefault("input_shape", (input_length,))
@@ -36,6 +42,7 @@ class Embedding(Layer):
         self.mask_zero = mask_zero
         self.supports_masking = mask_zero
         self.autocast = False
+        self.quantization_config = deserialize_quantization_config(quantization_config)
         if weights is not None:
             self.build(None)
             self.set_weights(weights)
@@ -43,10 +50,14 @@ class Embedding(Layer):
     def build(self, input_shape=None):
         if self.built:
             return
-        self.embeddings = self.add_weight(
-            name="embeddings", shape=(self.input_dim, self.output_dim),
-            initializer=self.embeddings_initializer, regularizer=self.embeddings_regularizer,
-            constraint=self.embeddings_constraint)
+        if self.quantization_mode is not None:
+            self.quantized_build((self.input_dim, self.output_dim), self.quantization_mode,
+                                 self.quantization_config)
+        else:
+            self.embeddings = self.add_weight(
+                name="embeddings", shape=(self.input_dim, self.output_dim),
+                initializer=self.embeddings_initializer, regularizer=self.embeddings_regularizer,
+                constraint=self.embeddings_constraint)
         self.built = True
 
     def call(self, inputs):
@@ -71,5 +82,6 @@ class Embedding(Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
+            **self._quantization_config_for_config(),
         })
         return config

@@ -1,0 +1,472 @@
+"""Quantized `Dense`, `EinsumDense` and `Embedding`: Keras's quantized variables (names, order,
+shapes), their forward maths and their saved layout.
+
+The layers take these mixins. A float layer never runs this code on its call path:
+`quantized_build` swaps the instance's `call` for the mode's call, so `Dense`'s fast path
+stays as it is.
+"""
+
+import torch
+
+from cornu.dtype_policies import QUANTIZATION_MODES
+from cornu.quantizers import quantizers
+from cornu.quantizers.quantization_config import (
+    SUPPORTED_MODES,
+    QuantizationConfig,
+    unsupported_mode_error,
+    validate_and_resolve_config,
+)
+from cornu.utils.dtypes import to_torch_dtype
+
+
+class _StraightThrough(torch.autograd.Function):
+    """Runs a quantized forward; the gradient to the inputs is `backward_fn(upstream)`, the
+    float contraction's gradient (Keras's custom gradient: quantization is skipped over)."""
+
+    @staticmethod
+    def forward(ctx, inputs, forward_fn, backward_fn):
+        ctx.backward_fn = backward_fn
+        return forward_fn(inputs)
+
+    @staticmethod
+    def backward(ctx, upstream):
+        return ctx.backward_fn(upstream), None, None
+
+
+def _straight_through(inputs, forward_fn, backward_fn):
+    if torch.is_grad_enabled() and inputs.requires_grad:
+        return _StraightThrough.apply(inputs, forward_fn, backward_fn)
+    return forward_fn(inputs)
+
+
+def _int_result_dtype(a, b):
+    if a.dtype == torch.int8 and b.dtype == torch.int8:
+        return torch.int32
+    return torch.promote_types(a.dtype, b.dtype)
+
+
+def _matmul(a, b):
+    """`ops.matmul` as Keras's torch backend runs it: int8 @ int8 gives int32 (`_int_mm` on
+    CUDA where it applies, else float32 on CUDA, integer matmul on the CPU)."""
+    result = _int_result_dtype(a, b)
+    compute = result
+    if a.is_cuda and not result.is_floating_point:
+        if (result == torch.int32 and a.dim() == 2 and b.dim() == 2 and a.shape[0] > 16
+                and a.shape[1] >= 16 and a.shape[1] % 8 == 0 and b.shape[0] % 8 == 0
+                and b.shape[1] % 8 == 0):
+            try:
+                return torch._int_mm(a, b)
+            except RuntimeError:
+                pass
+        compute = torch.float32
+    return torch.matmul(a.to(compute), b.to(compute)).to(result)
+
+
+def _einsum(equation, a, b):
+    """`ops.einsum` as Keras's torch backend runs it: int8 operands give int32."""
+    if a.dtype == torch.int8 and b.dtype == torch.int8:
+        compute = torch.float32 if a.is_cuda else torch.int32
+        return torch.einsum(equation, a.to(compute), b.to(compute)).to(torch.int32)
+    return torch.einsum(equation, a, b)
+
+
+def _check_quantize_args(layer, mode):
+    from cornu.dtype_policies import QUANTIZATION_MODES
+    if not layer.built:
+        raise ValueError("Cannot quantize a layer that isn't yet built. Layer "
+                         f"'{layer.name}' (of type '{type(layer).__name__}') is not built yet.")
+    if getattr(layer, "_is_quantized", False):
+        raise ValueError(f"Layer '{layer.name}' is already quantized with "
+                         f"dtype_policy='{layer.dtype_policy.name}'. Received: mode={mode}")
+    if mode not in QUANTIZATION_MODES:
+        raise ValueError(f"Invalid quantization mode. Expected one of {QUANTIZATION_MODES}. "
+                         f"Received: mode={mode}")
+    if mode == "int8" and layer.compute_dtype == "float16":
+        raise ValueError(
+            f"Quantization mode='{mode}' doesn't work well with compute_dtype='float16'. "
+            "Consider loading model/layer with another dtype policy such as "
+            "'mixed_bfloat16' or 'mixed_float16' before calling `quantize()`.")
+
+
+class QuantizableMixin:
+    """What the three quantizable layers share: `quantize`, building quantized variables from
+    a quantized dtype policy, and saving them in Keras's order (a quantized layer's
+    `save_own_variables` / `load_own_variables`)."""
+
+    _float_weight = "kernel"
+    # Variable names in the order Keras saves them, per mode (missing ones are skipped).
+    _serialization_spec = {}
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantizes the layer's weights in place.
+
+        Args:
+            mode: "int8" (Keras's other modes raise `NotImplementedError`).
+            type_check: refuse subclasses (their maths may differ), as Keras does.
+            config: a `cornu.quantizers.QuantizationConfig` (default: the mode's default).
+        """
+        config = validate_and_resolve_config(mode, config)
+        mode = config.mode
+        _check_quantize_args(self, mode)
+        # Only the layer classes themselves, not subclasses (whose maths may differ).
+        exact = any(base.__module__ == __name__ for base in type(self).__bases__)
+        if type_check and not exact:
+            raise self._not_implemented_error(self.quantize)
+        if mode not in SUPPORTED_MODES:
+            raise unsupported_mode_error(mode)
+        self.quantization_config = config
+        old = getattr(self, self._float_weight)
+        self.__dict__["_build_device"] = old.device
+        values = self._quantized_values(mode, config, old.detach())
+        self._remove_weight(self._float_weight)
+        self.quantized_build(self._float_shape(old.shape), mode, config)
+        with torch.no_grad():
+            for name, value in values.items():
+                var = getattr(self, name)
+                var.copy_(torch.as_tensor(value).to(device=var.device, dtype=var.dtype))
+        if self.dtype_policy.quantization_mode is None:
+            self.dtype_policy = f"{mode}_from_{self.dtype_policy.name}"
+        from cornu.layers.layer import Layer
+        Layer._trainable_version += 1  # the float weight is gone from the trainable list
+
+    def quantized_build(self, kernel_shape, mode, config=None):
+        """Creates the quantized variables of `mode` and switches `call` to the mode's call."""
+        if mode not in SUPPORTED_MODES:
+            raise (unsupported_mode_error(mode) if mode in QUANTIZATION_MODES
+                   else self._quantization_mode_error(mode))
+        build = getattr(self, f"_{mode}_build")
+        build(kernel_shape, config)
+        self._is_quantized = True
+        # Per instance, so that float layers keep their own call and saving paths.
+        self.__dict__["call"] = getattr(self, f"_{mode}_call")
+        self.__dict__["save_own_variables"] = self._save_quantized_variables
+        self.__dict__["load_own_variables"] = self._load_quantized_variables
+
+    def _remove_weight(self, name):
+        var = getattr(self, name)
+        delattr(self, name)
+        self._own_variables = [v for v in self._own_variables if v is not var]
+
+    def _saved_variables(self):
+        return [getattr(self, name) for name in self._serialization_spec[self.quantization_mode]
+                if getattr(self, name, None) is not None]
+
+    def _save_quantized_variables(self, store):
+        for i, variable in enumerate(self._saved_variables()):
+            store[str(i)] = variable
+
+    def _load_quantized_variables(self, store):
+        variables = self._saved_variables()
+        if len(store) != len(variables):
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}, quantization mode "
+                f"'{self.quantization_mode}') has {len(variables)} variables, but the file "
+                f"holds {len(store)} for it.")
+        values = [store.read(str(i), tuple(v.shape)) for i, v in enumerate(variables)]
+        with torch.no_grad():
+            for variable, value in zip(variables, values):
+                variable.copy_(torch.as_tensor(value).to(dtype=variable.dtype,
+                                                         device=variable.device))
+
+    def _compute(self):
+        return to_torch_dtype(self.compute_dtype)
+
+    def _quantization_config_for_config(self):
+        from cornu.saving.serialization_lib import serialize_keras_object
+        config = getattr(self, "quantization_config", None)
+        return {} if config is None else {"quantization_config": serialize_keras_object(config)}
+
+
+def deserialize_quantization_config(config):
+    """The `quantization_config` entry of a layer config as an object."""
+    if config is None or isinstance(config, QuantizationConfig):
+        return config
+    from cornu.quantizers import deserialize
+    return deserialize(config)
+
+
+# ---------------------------------------------------------------------- Dense
+
+
+class DenseQuantization(QuantizableMixin):
+    """Quantized `Dense`: an int8 kernel `(input_dim, units)` with one scale per unit."""
+
+    _serialization_spec = {"int8": ("kernel", "bias", "kernel_scale")}
+
+    def _float_shape(self, shape):
+        return tuple(shape)
+
+    def _quantized_values(self, mode, config, kernel):
+        quantizer = QuantizationConfig.weight_quantizer_or_default(
+            config, quantizers.AbsMaxQuantizer(axis=0))
+        value, scale = quantizer(kernel, to_numpy=True)
+        return {"kernel": value, "kernel_scale": scale.squeeze(0)}
+
+    def _int8_build(self, kernel_shape, config=None):
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(
+            config, quantizers.AbsMaxQuantizer())
+        self.kernel = self.add_weight(name="kernel", shape=kernel_shape, initializer="zeros",
+                                      dtype="int8", trainable=False)
+        self.kernel_scale = self.add_weight(name="kernel_scale", shape=(self.units,),
+                                            initializer="ones", trainable=False)
+
+    def _int8_call(self, inputs):
+        compute = self._compute()
+        kernel = self.kernel
+        kernel_scale = self.kernel_scale.to(compute)
+
+        def forward(x):
+            scale = kernel_scale
+            if self.inputs_quantizer:
+                x, x_scale = self.inputs_quantizer(x, axis=-1)
+                scale = scale * x_scale
+            return _matmul(x, kernel).to(compute) / scale
+
+        def backward(upstream):
+            return torch.matmul(upstream, (kernel.to(compute) / kernel_scale).T)
+
+        x = _straight_through(inputs, forward, backward)
+        if self.bias is not None:
+            x = x + self.bias
+        return self.activation(x)
+
+
+# ---------------------------------------------------------------------- EinsumDense
+
+
+def _full_specs(equation, input_rank):
+    """The equation's input, kernel and output specs with "..." replaced by letters."""
+    import re
+    import string
+
+    compact = equation.replace(" ", "").replace("...", "0")
+    for pattern, side in ((r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)", None),
+                          (r"0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)", "left"),
+                          (r"([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0", "right")):
+        match = re.match(pattern, compact)
+        if match:
+            break
+    else:
+        raise ValueError(f"Invalid einsum equation '{equation}'. Equations must be in the "
+                         "form [X],[Y]->[Z], ...[X],[Y]->...[Z], or [X]...,[Y]->[Z]....")
+    in_spec, w_spec, out_spec = match.groups()
+    if side is not None:
+        free = sorted(set(string.ascii_letters) - set(in_spec + w_spec + out_spec))
+        extra = "".join(free[:input_rank - len(in_spec)])
+        if side == "left":
+            # Keras prepends the labels one at a time, so they end up reversed.
+            in_spec, out_spec = extra[::-1] + in_spec, extra[::-1] + out_spec
+        else:
+            in_spec, out_spec = in_spec + extra, out_spec + extra
+    return in_spec, w_spec, out_spec
+
+
+class _EinsumQuantizationInfo:
+    """How per-axis scales of the input and kernel line up with the einsum's output.
+
+    For each operand: the axes the quantizer reduces, and the transpose / expand / squeeze
+    that turn its keep-dims scale into one that broadcasts against the output (Keras's
+    layout of `kernel_scale`).
+    """
+
+    def __init__(self, equation, input_rank):
+        in_spec, w_spec, out_spec = _full_specs(equation, input_rank)
+        position = None
+        sides = []
+        for spec in (in_spec, w_spec):
+            reduced = [i for i, c in enumerate(spec) if c not in out_spec]
+            expand = [i for i, c in enumerate(out_spec) if c not in spec]
+            transpose = [spec.index(c) for c in out_spec if c in spec]
+            squeeze = []
+            for axis in reduced:
+                if expand:
+                    position = expand.pop(0)
+                else:
+                    squeeze.append(axis)
+                if position is None:
+                    raise ValueError(f"EinsumDense cannot quantize equation '{equation}': its "
+                                     "reduced axes have no output axis to align a scale with.")
+                # Keras reuses the last position when the expand axes run out.
+                transpose.insert(position, axis)
+            sides.append((reduced, transpose, expand, squeeze))
+        (self.input_reduced, self.input_transpose, self.input_expand,
+         self.input_squeeze) = sides[0]
+        (self.kernel_reduced, self.kernel_transpose, self.kernel_expand,
+         self.kernel_squeeze) = sides[1]
+        self.gradient_equation = f"{out_spec},{w_spec}->{in_spec}"
+
+    @staticmethod
+    def _for_quant(scale, transpose, expand, squeeze):
+        if transpose:
+            scale = scale.permute(transpose)
+        for axis in sorted(expand):
+            scale = scale.unsqueeze(axis)
+        if squeeze:
+            scale = scale.squeeze(tuple(squeeze))
+        return scale
+
+    def input_scale(self, scale):
+        return self._for_quant(scale, self.input_transpose, self.input_expand,
+                               self.input_squeeze)
+
+    def kernel_scale(self, scale):
+        return self._for_quant(scale, self.kernel_transpose, self.kernel_expand,
+                               self.kernel_squeeze)
+
+    def kernel_scale_for_dequant(self, scale):
+        """The stored kernel scale laid out like the kernel (reverses `kernel_scale`)."""
+        for axis in sorted(self.kernel_squeeze):
+            scale = scale.unsqueeze(axis)
+        if self.kernel_expand:
+            scale = scale.squeeze(tuple(self.kernel_expand))
+        if self.kernel_transpose:
+            inverse = sorted(range(len(self.kernel_transpose)),
+                             key=self.kernel_transpose.__getitem__)
+            scale = scale.permute(inverse)
+        return scale
+
+    def kernel_scale_shape(self, kernel_shape):
+        keep = [1 if i in self.kernel_reduced else d for i, d in enumerate(kernel_shape)]
+        return tuple(self.kernel_scale(torch.empty(keep, device="meta")).shape)
+
+
+class EinsumDenseQuantization(QuantizableMixin):
+    """Quantized `EinsumDense`: an int8 kernel with scales over its non-reduced axes."""
+
+    _serialization_spec = {"int8": ("kernel", "bias", "kernel_scale")}
+
+    def _float_shape(self, shape):
+        return tuple(shape)
+
+    def _quantization_info(self):
+        info = self.__dict__.get("_qinfo")
+        if info is None:
+            info = _EinsumQuantizationInfo(self.equation, self._input_rank)
+            self.__dict__["_qinfo"] = info
+        return info
+
+    def _quantized_values(self, mode, config, kernel):
+        info = self._quantization_info()
+        quantizer = QuantizationConfig.weight_quantizer_or_default(
+            config, quantizers.AbsMaxQuantizer(axis=info.kernel_reduced))
+        value, scale = quantizer(kernel, to_numpy=True)
+        return {"kernel": value, "kernel_scale": info.kernel_scale(scale)}
+
+    def _int8_build(self, kernel_shape, config=None):
+        info = self._quantization_info()
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(
+            config, quantizers.AbsMaxQuantizer())
+        self.quantization_axis = tuple(info.input_reduced)
+        self.kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape),
+                                      initializer="zeros", dtype="int8", trainable=False)
+        self.kernel_scale = self.add_weight(name="kernel_scale",
+                                            shape=info.kernel_scale_shape(kernel_shape),
+                                            initializer="ones", trainable=False)
+
+    def _int8_call(self, inputs):
+        info = self._quantization_info()
+        compute = self._compute()
+        kernel = self.kernel
+        kernel_scale = self.kernel_scale.to(compute)
+
+        def float_kernel():
+            return kernel.to(compute) / info.kernel_scale_for_dequant(kernel_scale)
+
+        def forward(x):
+            if self.inputs_quantizer:
+                x, x_scale = self.inputs_quantizer(x, axis=self.quantization_axis)
+                x_scale = info.input_scale(x_scale)
+                y = _einsum(self.equation, x, kernel).to(compute)
+                return y / (x_scale * kernel_scale)
+            return torch.einsum(self.equation, x, float_kernel())
+
+        def backward(upstream):
+            return torch.einsum(info.gradient_equation, upstream, float_kernel())
+
+        x = _straight_through(inputs, forward, backward)
+        if self.bias is not None:
+            x = x + self.bias
+        return self.activation(x)
+
+
+# ---------------------------------------------------------------------- Embedding
+
+
+class EmbeddingQuantization(QuantizableMixin):
+    """Quantized `Embedding`: an int8 table with one scale per row (per token)."""
+
+    _float_weight = "embeddings"
+    _serialization_spec = {"int8": ("embeddings", "embeddings_scale")}
+
+    def _float_shape(self, shape):
+        return tuple(shape)
+
+    def _quantized_values(self, mode, config, table):
+        quantizer = QuantizationConfig.weight_quantizer_or_default(
+            config, quantizers.AbsMaxQuantizer(axis=-1))
+        value, scale = quantizer(table, to_numpy=True)
+        return {"embeddings": value, "embeddings_scale": scale.squeeze(-1)}
+
+    def _int8_build(self, embeddings_shape, config=None):
+        self.embeddings = self.add_weight(name="embeddings", shape=embeddings_shape,
+                                          initializer="zeros", dtype="int8", trainable=False)
+        # One scale per row: the vocabulary is usually the larger dimension.
+        self.embeddings_scale = self.add_weight(name="embeddings_scale", shape=(self.input_dim,),
+                                                initializer="ones", trainable=False)
+
+    def _int8_call(self, inputs):
+        compute = self._compute()
+        if inputs.dtype not in (torch.int32, torch.int64):
+            inputs = inputs.to(torch.int32)
+        rows = self.embeddings[inputs].to(compute)
+        return rows / self.embeddings_scale.to(compute)[inputs].unsqueeze(-1)
+
+
+# ---------------------------------------------------------------------- models
+
+
+def should_quantize_layer(layer, filters):
+    """Whether `filters` (None, a regex, a list of regexes or a callable) selects `layer`."""
+    import re
+    if filters is None:
+        return True
+    if isinstance(filters, str):
+        return bool(re.search(filters, layer.name))
+    if isinstance(filters, (list, tuple)):
+        return any(re.search(pattern, layer.name) for pattern in filters)
+    if callable(filters):
+        return filters(layer)
+    return True
+
+
+def quantize_model(model, mode=None, config=None, filters=None, **kwargs):
+    """`Model.quantize`: quantizes every selected leaf layer; layers that cannot be quantized
+    are skipped with a warning, as in Keras."""
+    import warnings
+    from collections.abc import Callable
+
+    type_check = kwargs.pop("type_check", True)
+    if kwargs:
+        raise ValueError("Unrecognized keyword arguments passed to "
+                         f"{type(model).__name__}: {kwargs}")
+    if filters is not None and not isinstance(filters, (str, Callable, list, tuple)):
+        raise ValueError("The `filters` argument must be a regex string, a list of regex "
+                         f"strings, or a callable. Received: {type(filters)}")
+    requested = config.mode if isinstance(config, QuantizationConfig) else mode
+    if requested in QUANTIZATION_MODES and requested not in SUPPORTED_MODES:
+        raise unsupported_mode_error(requested)
+    modified = False
+    for layer in model._flatten_layers():
+        if not should_quantize_layer(layer, filters):
+            continue
+        if len(layer._flatten_layers()) == 1:
+            try:
+                layer.quantize(mode, type_check=type_check, config=config)
+                modified = True
+            except NotImplementedError as e:
+                warnings.warn(str(e), stacklevel=3)
+            except AttributeError:
+                pass
+    if modified and getattr(model, "_jit", None) is not None:
+        from cornu.trainers.compiled_steps import CompiledSteps
+        model._jit = CompiledSteps(model)  # traces of the float layers are stale
