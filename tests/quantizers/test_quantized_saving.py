@@ -1,0 +1,146 @@
+"""int8-quantized models saved by cornu load in cornu and in Keras 3 (and Keras's load in
+cornu) with identical predictions: `.keras` files and `.weights.h5` files, Sequential and
+Functional models with Dense, EinsumDense and Embedding."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import cornu
+
+RNG = np.random.default_rng(5)
+
+
+def _keras():
+    return pytest.importorskip("keras")
+
+
+def _sequential(module):
+    return module.Sequential([
+        module.Input((6,), dtype="int32"),
+        module.layers.Embedding(20, 8, name="emb"),
+        module.layers.EinsumDense("abc,cd->abd", (6, 5), bias_axes="d", name="ein"),
+        module.layers.Flatten(name="flat"),
+        module.layers.Dense(4, activation="tanh", name="out"),
+    ], name="seq")
+
+
+def _functional(module):
+    ids = module.Input((6,), dtype="int32", name="ids")
+    x = module.layers.Embedding(20, 8, name="emb")(ids)
+    a = module.layers.EinsumDense("abc,cde->abde", (6, 2, 3), bias_axes="de", name="ein")(x)
+    a = module.layers.Reshape((6, 6), name="reshape")(a)
+    b = module.layers.Dense(6, name="side", use_bias=False)(x)
+    x = module.layers.Add(name="add")([a, b])
+    x = module.layers.GlobalAveragePooling1D(name="pool")(x)
+    outputs = module.layers.Dense(3, name="out")(x)
+    return module.Model(ids, outputs, name="func")
+
+
+BUILDERS = {"sequential": _sequential, "functional": _functional}
+
+
+def _quantized_pair(kind):
+    """A Keras model and a cornu model with the same float weights, both quantized."""
+    k = _keras()
+    theirs, ours = BUILDERS[kind](k), BUILDERS[kind](cornu)
+    ours.set_weights([k.ops.convert_to_numpy(w) for w in theirs.get_weights()])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs.quantize("int8")
+        ours.quantize("int8")
+    return theirs, ours
+
+
+def _ids():
+    return RNG.integers(0, 20, (5, 6)).astype("int32")
+
+
+def _predict(model, ids):
+    return model.predict(ids, verbose=0)
+
+
+@pytest.mark.parametrize("kind", sorted(BUILDERS))
+def test_cornu_keras_file_loads_in_cornu_and_keras(kind, tmp_path):
+    k = _keras()
+    theirs, ours = _quantized_pair(kind)
+    ids = _ids()
+    expected = _predict(theirs, ids)
+    np.testing.assert_array_equal(_predict(ours, ids), expected)
+    path = str(tmp_path / "model.keras")
+    ours.save(path)
+
+    back = cornu.saving.load_model(path)
+    assert [l.dtype_policy.name for l in back.layers] == [l.dtype_policy.name
+                                                          for l in ours.layers]
+    assert [w.name for w in back.weights] == [w.name for w in ours.weights]
+    assert [w.dtype for w in back.weights] == [w.dtype for w in ours.weights]
+    np.testing.assert_array_equal(_predict(back, ids), expected)
+
+    keras_back = k.saving.load_model(path)
+    assert [l.quantization_mode for l in keras_back.layers] == [
+        l.quantization_mode for l in theirs.layers]
+    np.testing.assert_array_equal(_predict(keras_back, ids), expected)
+
+
+@pytest.mark.parametrize("kind", sorted(BUILDERS))
+def test_keras_keras_file_loads_in_cornu(kind, tmp_path):
+    theirs, _ = _quantized_pair(kind)
+    ids = _ids()
+    path = str(tmp_path / "keras_model.keras")
+    theirs.save(path)
+    ours = cornu.saving.load_model(path)
+    assert [l.quantization_mode for l in ours.layers if l.weights] == [
+        l.quantization_mode for l in theirs.layers if l.weights]
+    np.testing.assert_array_equal(_predict(ours, ids), _predict(theirs, ids))
+    # The quantization config travels with the layer.
+    ein = ours.get_layer("ein")
+    assert isinstance(ein.quantization_config, cornu.quantizers.Int8QuantizationConfig)
+    assert isinstance(ein.inputs_quantizer, cornu.quantizers.AbsMaxQuantizer)
+
+
+@pytest.mark.parametrize("kind", sorted(BUILDERS))
+def test_weights_files_round_trip_both_ways(kind, tmp_path):
+    k = _keras()
+    theirs, ours = _quantized_pair(kind)
+    ids = _ids()
+    expected = _predict(theirs, ids)
+
+    ours_path = str(tmp_path / "ours.weights.h5")
+    ours.save_weights(ours_path)
+    fresh_theirs, fresh_ours = _quantized_pair(kind)  # other float weights, then quantized
+    assert not np.array_equal(_predict(fresh_ours, ids), expected)
+    fresh_ours.load_weights(ours_path)
+    np.testing.assert_array_equal(_predict(fresh_ours, ids), expected)
+    fresh_theirs.load_weights(ours_path)
+    np.testing.assert_array_equal(_predict(fresh_theirs, ids), expected)
+
+    theirs_path = str(tmp_path / "theirs.weights.h5")
+    theirs.save_weights(theirs_path)
+    _, other_ours = _quantized_pair(kind)
+    other_ours.load_weights(theirs_path)
+    np.testing.assert_array_equal(_predict(other_ours, ids), expected)
+    del k
+
+
+def test_float_weights_do_not_load_into_a_quantized_model(tmp_path):
+    _, ours = _quantized_pair("sequential")
+    float_model = _sequential(cornu)
+    path = str(tmp_path / "float.weights.h5")
+    float_model.save_weights(path)
+    with pytest.raises(ValueError, match="quantization mode 'int8'"):
+        ours.load_weights(path)
+
+
+def test_config_round_trip_builds_quantized_layers():
+    _, ours = _quantized_pair("functional")
+    clone = cornu.Model.from_config(ours.get_config())
+    assert [w.name for w in clone.weights] == [w.name for w in ours.weights]
+    assert [w.dtype for w in clone.weights] == [w.dtype for w in ours.weights]
+    clone.set_weights(ours.get_weights())
+    ids = _ids()
+    np.testing.assert_array_equal(_predict(clone, ids), _predict(ours, ids))
+    x = torch.tensor(ids)
+    np.testing.assert_array_equal(clone(x).detach().numpy(), ours(x).detach().numpy())
