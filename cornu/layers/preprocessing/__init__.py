@@ -43,3 +43,7 @@ from cornu.layers.preprocessing.random_elastic_transform import (  # noqa: F401
     RandomElasticTransform)
 from cornu.layers.preprocessing.rand_augment import RandAugment  # noqa: F401
 from cornu.layers.preprocessing.aug_mix import AugMix  # noqa: F401
+from cornu.layers.preprocessing.max_num_bounding_boxes import (  # noqa: F401
+    MaxNumBoundingBoxes)
+from cornu.layers.preprocessing.clahe import (  # noqa: F401
+    ContrastLimitedAdaptiveHistogramEqualization)

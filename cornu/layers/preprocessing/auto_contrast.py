@@ -18,13 +18,14 @@ class AutoContrast(BaseRandomImageLayer):
         **kwargs: base layer keyword arguments, such as `name`, `dtype` and `data_format`.
     """
 
+    _PIXEL_VALUES_ONLY = True
+
     def __init__(self, value_range=(0, 255), **kwargs):
         super().__init__(**kwargs)
         check_value_range(self._label, value_range)
         self.value_range = sorted(value_range)
 
-    def call(self, inputs, training=True):
-        self._check_images(inputs)
+    def transform_images(self, inputs, transformation=None, training=True):
         original, unbatched = color_utils.batched(inputs)
         images = original.to(self._compute_torch_dtype)
         images = color_utils.rescale(images, self.value_range, (0, 255))

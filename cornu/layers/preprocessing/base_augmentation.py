@@ -5,6 +5,7 @@ without `training`, Keras's default for these layers) and pass images through un
 inference (`predict`, `evaluate`, `training=False`).
 """
 
+import contextlib
 import numbers
 
 import torch
@@ -12,6 +13,8 @@ import torch
 from cornu.backend.config import standardize_data_format
 from cornu.layers.layer import Layer
 from cornu.layers.preprocessing import affine_transform, image_utils
+from cornu.utils.bounding_boxes.converters import to_tensor
+from cornu.utils.bounding_boxes.validation import densify_bounding_boxes
 
 
 class UnsupportedOptionError(ValueError, NotImplementedError):
@@ -50,9 +53,21 @@ class BaseRandomImageLayer(Layer):
             (of the images' device) is used.
         data_format: "channels_last" or "channels_first"; the global image data format by
             default.
-        bounding_box_format: accepted and kept in the config for Keras compatibility; dict
-            inputs with bounding boxes are not supported.
+        bounding_box_format: the format of the boxes of dict inputs (see
+            `cornu.utils.bounding_boxes.convert_format`), e.g. `"xyxy"`; required when the
+            layer is called with bounding boxes.
+
+    Called on a dict `{"images": ..., "bounding_boxes": {"boxes": ..., "labels": ...},
+    "labels": ..., "segmentation_masks": ...}` (all but "images" optional), the layer draws
+    one transformation (`get_random_transformation`) and applies it to each entry through
+    `transform_images`, `transform_bounding_boxes`, `transform_labels` and
+    `transform_segmentation_masks`, as Keras's image preprocessing layers do. Layers that
+    only change pixel values set `_PIXEL_VALUES_ONLY` and pass boxes and masks through.
     """
+
+    # True for layers that change pixel values only (colour layers): boxes, labels and
+    # segmentation masks pass through them unchanged.
+    _PIXEL_VALUES_ONLY = False
 
     def __init__(self, seed=None, data_format=None, bounding_box_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -77,6 +92,21 @@ class BaseRandomImageLayer(Layer):
                              "or segmentation masks) are not supported; pass the images tensor.")
         image_utils.check_rank(self._label, images.shape)
 
+    @contextlib.contextmanager
+    def _seeded(self, seed):
+        """Draws inside come from a generator seeded by `seed` (an int), when given."""
+        if seed is None:
+            yield
+            return
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ValueError(f"{self._label}: `seed` must be an int or None. "
+                             f"Received: seed={seed!r}")
+        saved, self._generator = self._generator, torch.Generator().manual_seed(seed)
+        try:
+            yield
+        finally:
+            self._generator = saved
+
     def _uniform(self, shape, low, high, device, dtype=torch.float32):
         """Uniform draws in `[low, high)`; exactly `low` when `low == high`."""
         if self._generator is None:
@@ -88,6 +118,82 @@ class BaseRandomImageLayer(Layer):
     def _randint(self, high):
         """One int in `[0, high)`, drawn on the host (no device synchronization)."""
         return int(torch.randint(0, high, (1,), generator=self._generator))
+
+    def _image_hw(self, shape):
+        """`(height, width)` of an images shape (batched or not) in the layer's format."""
+        if self.data_format == "channels_first":
+            return shape[-2], shape[-1]
+        return shape[-3], shape[-2]
+
+    # ------------------------------------------------------------- Keras's hooks
+
+    def call(self, inputs, training=True):
+        if isinstance(inputs, dict):
+            return self._call_dict(inputs, training)
+        self._check_images(inputs)
+        transformation = self.get_random_transformation(inputs, training=training)
+        return self.transform_images(inputs, transformation, training=training)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        """The random draws for one call on `data` (images or a dict); None by default.
+
+        `seed`, an int, draws from a generator seeded by it instead of the layer's own.
+        """
+        return None
+
+    def transform_images(self, images, transformation=None, training=True):
+        raise NotImplementedError(f"{self._label}: `transform_images` is not implemented.")
+
+    def transform_labels(self, labels, transformation=None, training=True):
+        return labels
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation=None, training=True):
+        """Boxes of shape `(batch, N, 4)` in `bounding_box_format`, moved as the images."""
+        if self._PIXEL_VALUES_ONLY:
+            return bounding_boxes
+        raise NotImplementedError(f"{self._label}: bounding boxes are not supported by "
+                                  f"{type(self).__name__}.")
+
+    def transform_segmentation_masks(self, segmentation_masks, transformation=None,
+                                     training=True):
+        if self._PIXEL_VALUES_ONLY:
+            return segmentation_masks
+        raise NotImplementedError(f"{self._label}: segmentation masks are not supported by "
+                                  f"{type(self).__name__}.")
+
+    def _call_dict(self, data, training):
+        if "images" not in data:
+            raise ValueError(f"{self._label}: dict inputs need an 'images' entry. Received "
+                             f"keys: {sorted(data)}")
+        images = to_tensor(data["images"])
+        self._check_images(images)
+        batched = images.dim() == 4
+        transformation = self.get_random_transformation(data, training=training)
+        outputs = dict(data)
+        outputs["images"] = self.transform_images(images, transformation, training=training)
+        if "bounding_boxes" in data:
+            if not self.bounding_box_format:
+                raise ValueError(
+                    "You passed an input with a 'bounding_boxes' key, but you didn't specify "
+                    "a bounding box format. Pass a `bounding_box_format` argument to your "
+                    f"{type(self).__name__} layer, e.g. `bounding_box_format='xyxy'`.")
+            boxes = densify_bounding_boxes(data["bounding_boxes"], batched,
+                                           device=images.device)
+            if not batched:
+                boxes = {k: (v.unsqueeze(0) if k in ("boxes", "labels") else v)
+                         for k, v in boxes.items()}
+            boxes = self.transform_bounding_boxes(boxes, transformation, training=training)
+            if not batched:
+                boxes = {k: (v.squeeze(0) if k in ("boxes", "labels") else v)
+                         for k, v in boxes.items()}
+            outputs["bounding_boxes"] = boxes
+        if "labels" in data:
+            outputs["labels"] = self.transform_labels(to_tensor(data["labels"]),
+                                                      transformation, training=training)
+        if "segmentation_masks" in data:
+            outputs["segmentation_masks"] = self.transform_segmentation_masks(
+                to_tensor(data["segmentation_masks"]), transformation, training=training)
+        return outputs
 
     def compute_output_shape(self, input_shape):
         image_utils.check_rank(self._label, input_shape)
@@ -169,21 +275,43 @@ class BaseAffineLayer(BaseRandomImageLayer):
         self.interpolation = interpolation
         self.fill_value = fill_value
 
-    def _transforms(self, n, height, width, device):
-        """`(n, 6)` float32 transforms for `n` images (see `affine_transform`)."""
+    def _draw(self, n, height, width, device):
+        """The transformation dict (Keras's keys) for `n` images of `(height, width)`."""
         raise NotImplementedError
 
-    def call(self, inputs, training=True):
-        self._check_images(inputs)
-        images = inputs.to(self._compute_torch_dtype)
+    def _transforms(self, transformation, height, width):
+        """`(n, 6)` float32 transforms (see `affine_transform`) for a transformation."""
+        raise NotImplementedError
+
+    def get_random_transformation(self, data, training=True, seed=None):
         if not training:
-            return images
+            return None
+        images = data["images"] if isinstance(data, dict) else data
+        shape = tuple(images.shape)
+        n = shape[0] if len(shape) == 4 else 1
+        height, width = self._image_hw(shape)
+        device = images.device if isinstance(images, torch.Tensor) else None
+        with self._seeded(seed):
+            return self._draw(n, height, width, device)
+
+    def _warp(self, images, transformation, interpolation):
         x, unbatched = image_utils.to_nchw(images, self.data_format)
-        n, _, height, width = x.shape
-        transforms = self._transforms(n, height, width, x.device)
-        x = affine_transform.affine_transform(x, transforms, self.interpolation,
-                                              self.fill_mode, self.fill_value)
+        transforms = self._transforms(transformation, x.shape[-2], x.shape[-1])
+        x = affine_transform.affine_transform(x, transforms, interpolation, self.fill_mode,
+                                              self.fill_value)
         return image_utils.from_nchw(x, self.data_format, unbatched)
+
+    def transform_images(self, images, transformation=None, training=True):
+        images = to_tensor(images).to(self._compute_torch_dtype)
+        if not training or transformation is None:
+            return images
+        return self._warp(images, transformation, self.interpolation)
+
+    def transform_segmentation_masks(self, segmentation_masks, transformation=None,
+                                     training=True):
+        if not training or transformation is None:
+            return segmentation_masks
+        return self._warp(segmentation_masks, transformation, "nearest")
 
     def get_config(self):
         config = super().get_config()

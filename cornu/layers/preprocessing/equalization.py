@@ -23,6 +23,8 @@ class Equalization(BaseRandomImageLayer):
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
     """
 
+    _PIXEL_VALUES_ONLY = True
+
     def __init__(self, value_range=(0, 255), bins=256, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
@@ -51,8 +53,7 @@ class Equalization(BaseRandomImageLayer):
             equalized = lookup[index].to(channel.dtype)
         return color_utils.rescale(equalized, (0, 255), self.value_range)
 
-    def call(self, inputs, training=True):
-        self._check_images(inputs)
+    def transform_images(self, inputs, transformation=None, training=True):
         if not training:
             return inputs
         images = inputs.to(self._compute_torch_dtype)

@@ -83,3 +83,12 @@ def spatial_output_shape(input_shape, height, width, data_format):
     h_axis = -2 if data_format == "channels_first" else -3
     shape[h_axis], shape[h_axis + 1] = height, width
     return tuple(shape)
+
+
+def clip_boxes_to_window(boxes, top, left, height, width):
+    """xyxy `boxes` clipped to the window `(top, left, height, width)`, in its coordinates."""
+    x1, y1, x2, y2 = torch.split(boxes, 1, dim=-1)
+    return torch.cat([torch.clip(x1, left, left + width) - left,
+                      torch.clip(y1, top, top + height) - top,
+                      torch.clip(x2, left, left + width) - left,
+                      torch.clip(y2, top, top + height) - top], dim=-1)

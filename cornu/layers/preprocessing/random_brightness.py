@@ -24,14 +24,15 @@ class RandomBrightness(BaseRandomImageLayer):
         **kwargs: base layer keyword arguments, such as `name`, `dtype` and `data_format`.
     """
 
+    _PIXEL_VALUES_ONLY = True
+
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.factor = base_factor(self._label, factor, (-1, 1))
         check_value_range(self._label, value_range)
         self.value_range = sorted(value_range)
 
-    def call(self, inputs, training=True):
-        self._check_images(inputs)
+    def transform_images(self, inputs, transformation=None, training=True):
         if not training:
             return inputs
         low, high = self.value_range

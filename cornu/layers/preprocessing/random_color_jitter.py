@@ -26,6 +26,8 @@ class RandomColorJitter(BaseRandomImageLayer):
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
     """
 
+    _PIXEL_VALUES_ONLY = True
+
     def __init__(self, value_range=(0, 255), brightness_factor=None, contrast_factor=None,
                  saturation_factor=None, hue_factor=None, seed=None, data_format=None,
                  **kwargs):
@@ -52,8 +54,7 @@ class RandomColorJitter(BaseRandomImageLayer):
             setattr(self, f"random_{what}", step)
             self._steps.append(step)
 
-    def call(self, inputs, training=True):
-        self._check_images(inputs)
+    def transform_images(self, inputs, transformation=None, training=True):
         if not training:
             return inputs
         images = inputs.to(self._compute_torch_dtype)

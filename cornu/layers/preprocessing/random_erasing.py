@@ -30,6 +30,8 @@ class RandomErasing(BaseRandomImageLayer):
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
     """
 
+    _PIXEL_VALUES_ONLY = True
+
     def __init__(self, factor=1.0, scale=(0.02, 0.33), fill_value=None, value_range=(0, 255),
                  seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
@@ -62,8 +64,7 @@ class RandomErasing(BaseRandomImageLayer):
             fill = fill.expand(images.shape)
         return fill.clamp(min(self.value_range), max(self.value_range))
 
-    def call(self, inputs, training=True):
-        self._check_images(inputs)
+    def transform_images(self, inputs, transformation=None, training=True):
         images = inputs.to(self._compute_torch_dtype)
         if not training:
             return images

@@ -4,6 +4,8 @@ import torch
 
 from cornu.layers.preprocessing import image_utils
 from cornu.layers.preprocessing.base_augmentation import BaseRandomImageLayer
+from cornu.utils import bounding_boxes as bbox
+from cornu.utils.bounding_boxes.converters import to_tensor
 
 HORIZONTAL = "horizontal"
 VERTICAL = "vertical"
@@ -34,18 +36,60 @@ class RandomFlip(BaseRandomImageLayer):
                              f"Received: mode={mode!r}")
         self.mode = mode
 
-    def call(self, inputs, training=True):
-        self._check_images(inputs)
-        images = inputs.to(self._compute_torch_dtype)
+    def get_random_transformation(self, data, training=True, seed=None):
+        """`{"flips": bool (batch, 1, 1, 1) or (1, 1, 1), "input_shape": shape}`, or None
+        when not training."""
         if not training:
+            return None
+        images = data["images"] if isinstance(data, dict) else data
+        shape = tuple(images.shape)
+        flips_shape = (1, 1, 1) if len(shape) == 3 else (shape[0], 1, 1, 1)
+        device = images.device if isinstance(images, torch.Tensor) else None
+        with self._seeded(seed):
+            flips = self._uniform(flips_shape, 0.0, 1.0, device) <= 0.5
+        return {"flips": flips, "input_shape": shape}
+
+    def transform_images(self, images, transformation=None, training=True):
+        images = to_tensor(images).to(self._compute_torch_dtype)
+        if not training or transformation is None:
             return images
+        return self._flip(images, transformation["flips"])
+
+    def _flip(self, images, flips):
         x, unbatched = image_utils.to_nchw(images, self.data_format)
-        flip = (self._uniform((x.shape[0], 1, 1, 1), 0.0, 1.0, x.device) <= 0.5)
+        flips = flips.reshape(-1, 1, 1, 1).to(x.device)
         if self.mode in (HORIZONTAL, HORIZONTAL_AND_VERTICAL):
-            x = torch.where(flip, x.flip(-1), x)
+            x = torch.where(flips, x.flip(-1), x)
         if self.mode in (VERTICAL, HORIZONTAL_AND_VERTICAL):
-            x = torch.where(flip, x.flip(-2), x)
+            x = torch.where(flips, x.flip(-2), x)
         return image_utils.from_nchw(x, self.data_format, unbatched)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation=None, training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = self._image_hw(transformation["input_shape"])
+        flips = transformation["flips"].squeeze(-1)
+        boxes = bbox.convert_format(dict(bounding_boxes), self.bounding_box_format,
+                                    "rel_xyxy", height=height, width=width)
+        b = boxes["boxes"]
+        flips = flips.to(b.device)
+        x1, y1, x2, y2 = torch.split(b, 1, dim=-1)
+        if self.mode in (HORIZONTAL, HORIZONTAL_AND_VERTICAL):
+            b = torch.where(flips, torch.cat([1 - x2, y1, 1 - x1, y2], dim=-1), b)
+            x1, y1, x2, y2 = torch.split(b, 1, dim=-1)
+        if self.mode in (VERTICAL, HORIZONTAL_AND_VERTICAL):
+            b = torch.where(flips, torch.cat([x1, 1 - y2, x2, 1 - y1], dim=-1), b)
+        boxes["boxes"] = b
+        # Keras clips the relative boxes as absolute ones, so nothing is clipped: a flip
+        # keeps boxes inside the image.
+        boxes = bbox.clip_to_image_size(boxes, height=height, width=width,
+                                        bounding_box_format="xyxy")
+        return bbox.convert_format(boxes, "rel_xyxy", self.bounding_box_format, height=height,
+                                   width=width)
+
+    def transform_segmentation_masks(self, segmentation_masks, transformation=None,
+                                     training=True):
+        return self.transform_images(segmentation_masks, transformation, training=training)
 
     def get_config(self):
         config = super().get_config()

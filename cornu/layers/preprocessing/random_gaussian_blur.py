@@ -58,6 +58,8 @@ class RandomGaussianBlur(BaseRandomImageLayer):
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
     """
 
+    _PIXEL_VALUES_ONLY = True
+
     def __init__(self, factor=1.0, kernel_size=3, sigma=1.0, value_range=(0, 255),
                  data_format=None, seed=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
@@ -67,8 +69,7 @@ class RandomGaussianBlur(BaseRandomImageLayer):
         check_value_range(self._label, value_range)
         self.value_range = tuple(value_range)
 
-    def call(self, inputs, training=True):
-        self._check_images(inputs)
+    def transform_images(self, inputs, transformation=None, training=True):
         images = inputs.to(self._compute_torch_dtype)
         if not training:
             return images

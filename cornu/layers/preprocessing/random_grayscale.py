@@ -20,6 +20,8 @@ class RandomGrayscale(BaseRandomImageLayer):
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
     """
 
+    _PIXEL_VALUES_ONLY = True
+
     def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         if not is_number(factor) or not 0 <= factor <= 1:
@@ -27,8 +29,7 @@ class RandomGrayscale(BaseRandomImageLayer):
                              f"Received: factor={factor!r}")
         self.factor = factor
 
-    def call(self, inputs, training=True):
-        self._check_images(inputs)
+    def transform_images(self, inputs, transformation=None, training=True):
         if not training:
             return inputs
         batch = inputs.shape[0] if inputs.dim() == 4 else 1

@@ -22,6 +22,8 @@ class RandomInvert(BaseRandomImageLayer):
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
     """
 
+    _PIXEL_VALUES_ONLY = True
+
     def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None,
                  **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
@@ -29,8 +31,7 @@ class RandomInvert(BaseRandomImageLayer):
         check_value_range(self._label, value_range)
         self.value_range = value_range
 
-    def call(self, inputs, training=True):
-        self._check_images(inputs)
+    def transform_images(self, inputs, transformation=None, training=True):
         images = inputs.to(self._compute_torch_dtype)
         if not training:
             return images

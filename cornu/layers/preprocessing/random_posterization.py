@@ -25,14 +25,15 @@ class RandomPosterization(BaseRandomImageLayer):
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
     """
 
+    _PIXEL_VALUES_ONLY = True
+
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = base_factor(self._label, factor, (1, 8))
         check_value_range(self._label, value_range)
         self.value_range = sorted(value_range)
 
-    def call(self, inputs, training=True):
-        self._check_images(inputs)
+    def transform_images(self, inputs, transformation=None, training=True):
         if not training:
             return inputs
         images, unbatched = color_utils.batched(inputs)

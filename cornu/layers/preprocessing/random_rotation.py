@@ -1,7 +1,10 @@
 """`RandomRotation`: rotates each image by a random angle while training."""
 
+import torch
+
 from cornu.layers.preprocessing import affine_transform
 from cornu.layers.preprocessing.base_augmentation import BaseAffineLayer, base_factor
+from cornu.utils import bounding_boxes as bbox
 
 
 class RandomRotation(BaseAffineLayer):
@@ -32,10 +35,31 @@ class RandomRotation(BaseAffineLayer):
                          fill_value=fill_value, data_format=data_format, **kwargs)
         self.factor = base_factor(self._label, factor, (-1, 1))
 
-    def _transforms(self, n, height, width, device):
+    def _draw(self, n, height, width, device):
         lower, upper = self.factor
         angles = self._uniform((n,), lower * 360.0, upper * 360.0, device)
-        return affine_transform.rotation_transforms(angles, height, width)
+        matrix = affine_transform.rotation_transforms(angles, height, width)
+        matrix = torch.cat([matrix, torch.zeros_like(matrix[:, :2])], dim=1)
+        return {"angle": angles, "rotation_matrix": matrix, "image_height": height,
+                "image_width": width, "batch_size": n}
+
+    def _transforms(self, transformation, height, width):
+        return affine_transform.rotation_transforms(transformation["angle"], height, width)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation=None, training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = transformation["image_height"], transformation["image_width"]
+        boxes = bbox.convert_format(dict(bounding_boxes), self.bounding_box_format, "xyxy",
+                                    height=height, width=width)
+        angle = transformation["angle"].to(boxes["boxes"].device)
+        zeros, ones = torch.zeros_like(angle), torch.ones_like(angle)
+        boxes["boxes"] = bbox.affine_transform(boxes["boxes"], angle, zeros, zeros, ones, zeros,
+                                               zeros, height, width)
+        boxes = bbox.clip_to_image_size(boxes, height=height, width=width,
+                                        bounding_box_format="xyxy")
+        return bbox.convert_format(boxes, "xyxy", self.bounding_box_format, height=height,
+                                   width=width)
 
     def get_config(self):
         config = super().get_config()

@@ -62,11 +62,14 @@ class RandomShear(BaseAffineLayer):
         self.x_factor = shear_factor(self._label, x_factor, "x_factor")
         self.y_factor = shear_factor(self._label, y_factor, "y_factor")
 
-    def _transforms(self, n, height, width, device):
+    def _draw(self, n, height, width, device):
         sign = torch.where(self._uniform((n,), 0.0, 1.0, device) > 0.5, -1.0, 1.0)
         shear_x = self._uniform((n,), *self.x_factor, device)
         shear_y = self._uniform((n,), *self.y_factor, device)
-        return shear_transforms(torch.stack([shear_x, shear_y], dim=1) * sign[:, None])
+        return {"shear_factor": torch.stack([shear_x, shear_y], dim=1) * sign[:, None]}
+
+    def _transforms(self, transformation, height, width):
+        return shear_transforms(transformation["shear_factor"])
 
     def get_config(self):
         config = super().get_config()

@@ -1,7 +1,10 @@
 """`RandomTranslation`: shifts each image by a random offset while training."""
 
+import torch
+
 from cornu.layers.preprocessing import affine_transform
 from cornu.layers.preprocessing.base_augmentation import BaseAffineLayer, axis_factor
+from cornu.utils import bounding_boxes as bbox
 
 
 class RandomTranslation(BaseAffineLayer):
@@ -40,10 +43,36 @@ class RandomTranslation(BaseAffineLayer):
         self.width_lower, self.width_upper = axis_factor(
             self._label, width_factor, "width_factor", low_inclusive=True)
 
-    def _transforms(self, n, height, width, device):
-        shift_y = self._uniform((n,), self.height_lower, self.height_upper, device) * height
-        shift_x = self._uniform((n,), self.width_lower, self.width_upper, device) * width
-        return affine_transform.translation_transforms(shift_y, shift_x)
+    def _draw(self, n, height, width, device):
+        shift_y = self._uniform((n, 1), self.height_lower, self.height_upper, device) * height
+        shift_x = self._uniform((n, 1), self.width_lower, self.width_upper, device) * width
+        shape = (n, height, width, 1) if self.data_format == "channels_last" else (
+            n, 1, height, width)
+        return {"translations": torch.cat([shift_x, shift_y], dim=1).float(),
+                "input_shape": shape}
+
+    def _transforms(self, transformation, height, width):
+        translations = transformation["translations"]
+        return affine_transform.translation_transforms(translations[:, 1], translations[:, 0])
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation=None, training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = self._image_hw(transformation["input_shape"])
+        boxes = bbox.convert_format(dict(bounding_boxes), self.bounding_box_format, "xyxy",
+                                    height=height, width=width)
+        b = boxes["boxes"]
+        translations = transformation["translations"].to(device=b.device, dtype=b.dtype)
+        # Keras subtracts the transform's offset, the negated shift.
+        shift_x = (-translations[:, 0:1]).unsqueeze(-1)
+        shift_y = (-translations[:, 1:2]).unsqueeze(-1)
+        x1, y1, x2, y2 = torch.split(b, 1, dim=-1)
+        boxes["boxes"] = torch.cat([x1 - shift_x, y1 - shift_y, x2 - shift_x, y2 - shift_y],
+                                   dim=-1)
+        boxes = bbox.clip_to_image_size(boxes, height=height, width=width,
+                                        bounding_box_format="xyxy")
+        return bbox.convert_format(boxes, "xyxy", self.bounding_box_format, height=height,
+                                   width=width)
 
     def get_config(self):
         config = super().get_config()

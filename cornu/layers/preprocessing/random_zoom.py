@@ -1,7 +1,10 @@
 """`RandomZoom`: zooms each image in or out by a random amount while training."""
 
+import torch
+
 from cornu.layers.preprocessing import affine_transform
 from cornu.layers.preprocessing.base_augmentation import BaseAffineLayer, axis_factor
+from cornu.utils import bounding_boxes as bbox
 
 
 class RandomZoom(BaseAffineLayer):
@@ -41,13 +44,49 @@ class RandomZoom(BaseAffineLayer):
             self.width_lower, self.width_upper = axis_factor(
                 self._label, width_factor, "width_factor", low_inclusive=False)
 
-    def _transforms(self, n, height, width, device):
-        zoom_y = self._uniform((n,), 1.0 + self.height_lower, 1.0 + self.height_upper, device)
+    def _draw(self, n, height, width, device):
+        zoom_y = self._uniform((n, 1), 1.0 + self.height_lower, 1.0 + self.height_upper,
+                               device)
         zoom_x = zoom_y
         if self.width_factor is not None:
-            zoom_x = self._uniform((n,), 1.0 + self.width_lower, 1.0 + self.width_upper,
+            zoom_x = self._uniform((n, 1), 1.0 + self.width_lower, 1.0 + self.width_upper,
                                    device)
-        return affine_transform.zoom_transforms(zoom_y, zoom_x, height, width)
+        shape = (n, height, width, 1) if self.data_format == "channels_last" else (
+            n, 1, height, width)
+        return {"height_zoom": zoom_y, "width_zoom": zoom_x, "input_shape": shape}
+
+    def _transforms(self, transformation, height, width):
+        return affine_transform.zoom_transforms(transformation["height_zoom"][:, 0],
+                                                transformation["width_zoom"][:, 0],
+                                                height, width)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation=None, training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = self._image_hw(transformation["input_shape"])
+        boxes = bbox.convert_format(dict(bounding_boxes), self.bounding_box_format, "xyxy",
+                                    height=height, width=width)
+        b = boxes["boxes"]
+        zoom_x = transformation["width_zoom"].to(device=b.device, dtype=torch.float32)
+        zoom_y = transformation["height_zoom"].to(device=b.device, dtype=torch.float32)
+        # The input window the output shows: [start, start + zoom * size] on each axis,
+        # with the offsets of the image transform (Keras's expressions, term by term).
+        w_start = ((float(width) - 1.0) / 2.0) * (1.0 - zoom_x)
+        h_start = ((float(height) - 1.0) / 2.0) * (1.0 - zoom_y)
+        w_end = zoom_x * width + w_start
+        h_end = zoom_y * height + h_start
+        w_start, h_start, w_end, h_end = (v.unsqueeze(-1) for v in (w_start, h_start, w_end,
+                                                                     h_end))
+        x1, y1, x2, y2 = torch.split(b, 1, dim=-1)
+        boxes["boxes"] = torch.cat([torch.clip(x1, w_start, w_end) - w_start,
+                                    torch.clip(y1, h_start, h_end) - h_start,
+                                    torch.clip(x2, w_start, w_end) - w_start,
+                                    torch.clip(y2, h_start, h_end) - h_start], dim=-1)
+        boxes = bbox.convert_format(boxes, "xyxy", "rel_xyxy", height=h_end - h_start,
+                                    width=w_end - w_start)
+        boxes = bbox.clip_to_image_size(boxes, bounding_box_format="rel_xyxy")
+        return bbox.convert_format(boxes, "rel_xyxy", self.bounding_box_format, height=height,
+                                   width=width)
 
     def get_config(self):
         config = super().get_config()

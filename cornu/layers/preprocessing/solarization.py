@@ -35,6 +35,8 @@ class Solarization(BaseRandomImageLayer):
         **kwargs: base layer keyword arguments, such as `name`, `dtype`, `data_format`.
     """
 
+    _PIXEL_VALUES_ONLY = True
+
     def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255),
                  seed=None, **kwargs):
         data_format = kwargs.pop("data_format", None)
@@ -48,8 +50,7 @@ class Solarization(BaseRandomImageLayer):
                              f"Received: value_range={value_range!r}")
         self.value_range = sorted(value_range)
 
-    def call(self, inputs, training=True):
-        self._check_images(inputs)
+    def transform_images(self, inputs, transformation=None, training=True):
         images = inputs.to(self._compute_torch_dtype)
         if not training:
             return images

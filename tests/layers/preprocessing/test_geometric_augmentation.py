@@ -55,7 +55,7 @@ def test_shear_unbatched_channels_first_uint8_and_draws():
     assert min(np.abs(_np(out) - e).max() for e in expected) < ATOL
     # Draws stay in range: shears of +-[0.1, 0.4] along x only.
     layer = layers.RandomShear(x_factor=(0.1, 0.4), seed=5)
-    t = layer._transforms(500, 12, 10, "cpu")
+    t = layer._transforms(layer._draw(500, 12, 10, "cpu"), 12, 10)
     assert (t[:, 1].abs() >= 0.1).all() and (t[:, 1].abs() <= 0.4).all()
     assert (t[:, 1] > 0).any() and (t[:, 1] < 0).any() and (t[:, 3] == 0).all()
 
