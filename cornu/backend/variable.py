@@ -15,20 +15,43 @@ class Variable(torch.nn.Parameter):
     """A weight with Keras's `name`, `path`, `trainable`, `numpy()` and `assign()`.
 
     Args:
-        data: initial value (a tensor).
+        initializer: the initial value (an array, tensor or number), or an initializer
+            (name, instance or callable taking `shape` and `dtype`) with `shape`.
+        shape: the shape, needed with an initializer.
+        dtype: the dtype; defaults to the value's (Python numbers: floatx / int32) or, with
+            an initializer, to floatx.
         trainable: whether the optimizer updates it.
-        name: the short name (e.g. "kernel").
-        path: the full name (e.g. "dense/kernel").
+        autocast: whether mixed-precision layers cast it to their compute dtype.
+        aggregation: Keras's distributed aggregation mode, kept for compatibility:
+            "none", "mean", "sum" or "only_first_replica".
+        synchronization: Keras's synchronization mode, kept for compatibility: "none",
+            "on_read", "on_write" or "auto".
+        name: the short name (e.g. "kernel"); no "/".
+        path: the full name (e.g. "dense/kernel"); defaults to `name` under the open
+            `name_scope`s.
     """
 
-    def __new__(cls, data, trainable=True, name="variable", path=None):
-        data = torch.as_tensor(data)
+    def __new__(cls, initializer, shape=None, dtype=None, trainable=True, autocast=True,
+                aggregation="none", synchronization="auto", name=None, path=None, **kwargs):
+        _check_choice("aggregation", aggregation, _AGGREGATIONS)
+        _check_choice("synchronization", synchronization, _SYNCHRONIZATIONS)
+        if name is None:
+            from cornu.utils.naming import auto_name
+            name = auto_name("variable")
+        if not isinstance(name, str) or "/" in name:
+            raise ValueError("Argument `name` must be a string and cannot contain character "
+                             f"`/`. Received: name={name}")
+        data = _initial_value(initializer, shape, dtype)
         var = torch.Tensor._make_subclass(cls, data, bool(trainable) and data.is_floating_point())
         var._keras_name = name
         var._keras_path = path or _scoped(name)
         var._trainable = bool(trainable)
         var.regularizer = None
         var.constraint = None
+        var.autocast = bool(autocast)
+        var.aggregation = aggregation or "none"
+        var.synchronization = synchronization or "none"
+        var.overwrite_with_gradient = False
         return var
 
     def __init__(self, *args, **kwargs):  # state is set in __new__
@@ -98,8 +121,11 @@ class Variable(torch.nn.Parameter):
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        result = Variable(self.detach().clone(), self._trainable, self._keras_name, self._keras_path)
-        result.regularizer, result.constraint = self.regularizer, self.constraint
+        result = Variable(self.detach().clone(), trainable=self._trainable,
+                          name=self._keras_name, path=self._keras_path)
+        for attr in ("regularizer", "constraint", "autocast", "aggregation", "synchronization",
+                     "overwrite_with_gradient"):
+            setattr(result, attr, getattr(self, attr))
         memo[id(self)] = result
         return result
 
@@ -117,7 +143,47 @@ def _scoped(name):
 
 
 def _rebuild_variable(data, trainable, name, path):
-    return Variable(data, trainable, name, path)
+    return Variable(data, trainable=trainable, name=name, path=path)
+
+
+_AGGREGATIONS = (None, "none", "mean", "sum", "only_first_replica")
+_SYNCHRONIZATIONS = (None, "none", "on_read", "on_write", "auto")
+
+
+def _check_choice(argument, value, choices):
+    if value not in choices:
+        listed = ", ".join(f"`{c!r}`" if c is not None else "`None`" for c in choices)
+        raise ValueError(f"Invalid value for argument `{argument}`. Expected one of {listed}. "
+                         f"Received: {argument}={value}")
+
+
+def _initial_value(initializer, shape, dtype):
+    """The initial tensor of a Variable, with Keras's dtype rules."""
+    torch_dtype = to_torch_dtype(dtype) if dtype is not None else None
+    if isinstance(initializer, str) or (callable(initializer)
+                                        and not isinstance(initializer, torch.Tensor)):
+        if shape is None:
+            raise ValueError(
+                "When creating a Variable from an initializer, the `shape` argument should be "
+                f"specified. Received: initializer={initializer} and shape={shape}")
+        from cornu import initializers
+        from cornu.backend.config import floatx
+        torch_dtype = torch_dtype or to_torch_dtype(floatx())
+        value = initializers.get(initializer)(tuple(shape), dtype=torch_dtype)
+        return torch.as_tensor(value, dtype=torch_dtype)
+    if isinstance(initializer, (torch.Tensor, np.ndarray, np.generic)):
+        value = torch.as_tensor(initializer)
+    else:  # Python numbers and lists: floats to floatx, ints to int32, as Keras
+        from cornu.backend.config import floatx
+        value = torch.as_tensor(initializer)
+        value = value.to(to_torch_dtype(floatx()) if value.is_floating_point() else
+                         torch.int32 if value.dtype == torch.int64 else value.dtype)
+    if torch_dtype is not None:
+        value = value.to(torch_dtype)
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        raise ValueError(f"The initial value has shape {tuple(value.shape)}, but "
+                         f"shape={tuple(shape)} was given.")
+    return value
 
 
 def make_variable(initializer, shape, dtype, trainable, name, path, device=None):
