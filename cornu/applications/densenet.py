@@ -70,11 +70,8 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
             x = transition_block(x, 0.5, name=f"pool{stage}")
     x = _bn("bn")(x)
     x = layers.Activation("relu", name="relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = imagenet_utils.pooling_head(x, pooling, name="pool")
+    x = imagenet_utils.classification_head(x, include_top, pooling, classes, classifier_activation,
+                                           avg_pool_name="avg_pool", pooling_name="pool")
     model = Model(inputs, x, name=name)
     key, hash_top, hash_notop = WEIGHTS.get(tuple(blocks), (None, None, None))
     if weights == "imagenet" and key is None:

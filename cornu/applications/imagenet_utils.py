@@ -340,6 +340,17 @@ def pooling_head(x, pooling, name=None):
     return x
 
 
+def classification_head(x, include_top, pooling, classes, classifier_activation,
+                        avg_pool_name=None, pooling_name=None):
+    """The usual end of a model: with the top, global average pooling (named `avg_pool_name`)
+    and the `predictions` Dense layer; without it, `pooling_head(x, pooling, pooling_name)`."""
+    from cornu import layers
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name=avg_pool_name)(x)
+        return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+    return pooling_head(x, pooling, name=pooling_name)
+
+
 def correct_pad(inputs, kernel_size):
     """Zero-padding `((top, bottom), (left, right))` for a strided 'valid' 2D convolution.
 

@@ -134,11 +134,8 @@ def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None,
     x = inception_resnet_block(x, 1.0, "block8", 10, activation=None)
     x = conv2d_bn(x, 1536, 1, name="conv_7b")
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = imagenet_utils.pooling_head(x, pooling)
+    x = imagenet_utils.classification_head(x, include_top, pooling, classes, classifier_activation,
+                                           avg_pool_name="avg_pool")
     model = Model(inputs, x, name=name)
     return imagenet_utils.load_weights(
         model, weights, include_top, BASE_WEIGHT_URL + WEIGHTS_FNAME,

@@ -87,11 +87,8 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
         x = _concat([branch1x1, branch3x3, branch3x3dbl, _avg_pool_tower(x, 192)],
                     name=f"mixed{9 + i}")
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = imagenet_utils.pooling_head(x, pooling)
+    x = imagenet_utils.classification_head(x, include_top, pooling, classes, classifier_activation,
+                                           avg_pool_name="avg_pool")
     model = Model(inputs, x, name=name)
     return imagenet_utils.load_weights(model, weights, include_top, WEIGHTS_PATH,
                                        WEIGHTS_PATH_NO_TOP, WEIGHTS_HASH, WEIGHTS_HASH_NO_TOP)

@@ -181,11 +181,7 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
             x, p = _normal_a_cell(x, p, width, block_id=f"{first + i}")
     x = layers.Activation("relu")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = imagenet_utils.pooling_head(x, pooling)
+    x = imagenet_utils.classification_head(x, include_top, pooling, classes, classifier_activation)
     model = Model(inputs, x, name=name)
     if imagenet:
         (top, top_name, top_hash), (notop, notop_name, notop_hash) = _WEIGHT_FILES[default_size]

@@ -52,11 +52,8 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
     if preact:
         x = _bn("post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = imagenet_utils.pooling_head(x, pooling, name="pool")
+    x = imagenet_utils.classification_head(x, include_top, pooling, classes, classifier_activation,
+                                           avg_pool_name="avg_pool", pooling_name="pool")
     model = Model(inputs, x, name=name)
     if weights == "imagenet" and weights_name not in WEIGHTS_HASHES:
         raise ValueError(f"No ImageNet weights are published for {name!r}: pass "
