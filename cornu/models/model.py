@@ -145,13 +145,43 @@ class Model(Trainer, Layer):
         `Embedding`); other layers are left as they are, with a warning.
 
         Args:
-            mode: "int8" (Keras's other modes raise `NotImplementedError`).
+            mode: "int8" or "int4" (Keras's other modes raise `NotImplementedError`).
             config: a `cornu.quantizers.QuantizationConfig` (default: the mode's default).
             filters: which layers to quantize: a regex (or list of regexes) searched in layer
                 names, or a callable taking the layer; None quantizes all.
         """
         from cornu.quantizers.quantized_layers import quantize_model
         quantize_model(self, mode, config, filters, **kwargs)
+
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None,
+               **kwargs):
+        """Exports the model's inference forward pass (`call` with `training=False`).
+
+        Args:
+            filepath: `str` or `pathlib.Path`, where to write the artifact.
+            format: `"onnx"` (an ONNX file; needs `onnx` and `onnxscript`) or `"torch"` (a
+                PyTorch ExportedProgram, `.pt2`). Keras's `"tf_saved_model"` (the default),
+                `"openvino"` and `"litert"` need TensorFlow / OpenVINO, which cornu does not
+                use: they raise an error pointing at `"onnx"`.
+            verbose: whether to print where the artifact was saved and what it holds.
+                Defaults to `None` (prints).
+            input_signature: shapes and dtypes of the inputs: a structure of
+                `keras.InputSpec`, `keras.KerasTensor` or tensors. Defaults to the model's
+                inputs; `None` dimensions (the batch, at least) stay dynamic.
+            **kwargs: `opset_version` for `"onnx"`; `torch.export.export` arguments
+                (`strict`, `dynamic_shapes`, ...) for `"torch"`.
+
+        Example:
+
+        ```python
+        model.export("model.onnx", format="onnx")
+        session = onnxruntime.InferenceSession("model.onnx")
+        predictions = session.run(None, {session.get_inputs()[0].name: x})
+        ```
+        """
+        from cornu.export.model_export import export_model
+        return export_model(self, filepath, format=format, verbose=verbose,
+                            input_signature=input_signature, **kwargs)
 
     def get_compile_config(self):
         """The serialized arguments of `compile()` (`{}` if not compiled)."""
