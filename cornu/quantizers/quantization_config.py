@@ -3,7 +3,7 @@
 from cornu.dtype_policies import QUANTIZATION_MODES
 
 # The modes cornu's layers implement; Keras's others are refused with a clear error.
-SUPPORTED_MODES = ("int8",)
+SUPPORTED_MODES = ("int8", "int4")
 UNSUPPORTED_MODES = ("gptq", "awq")
 
 
@@ -198,3 +198,19 @@ def _validate_mode(mode):
     if mode is not None and mode not in QUANTIZATION_MODES:
         raise ValueError(f"Invalid quantization mode. Expected one of {QUANTIZATION_MODES}. "
                          f"Received: mode={mode}")
+
+
+def block_size_for_layer(layer, config):
+    """The int4 block size a layer quantizes (or builds) with: from an
+    `Int4QuantizationConfig`, else from its `Int4DTypePolicy`; None means per-channel."""
+    from cornu.dtype_policies import Int4DTypePolicy
+    if isinstance(config, Int4QuantizationConfig):
+        return config.block_size
+    policy = layer.dtype_policy
+    if isinstance(policy, Int4DTypePolicy):
+        return None if policy.block_size == -1 else policy.block_size
+    return None
+
+
+def is_grouped(block_size):
+    return block_size is not None and block_size != -1

@@ -6,13 +6,18 @@ The layers take these mixins. A float layer never runs this code on its call pat
 stays as it is.
 """
 
+import math
+
 import torch
 
 from cornu.dtype_policies import QUANTIZATION_MODES
 from cornu.quantizers import quantizers
 from cornu.quantizers.quantization_config import (
     SUPPORTED_MODES,
+    Int4QuantizationConfig,
     QuantizationConfig,
+    block_size_for_layer,
+    is_grouped,
     unsupported_mode_error,
     validate_and_resolve_config,
 )
@@ -101,7 +106,7 @@ class QuantizableMixin:
         """Quantizes the layer's weights in place.
 
         Args:
-            mode: "int8" (Keras's other modes raise `NotImplementedError`).
+            mode: "int8" or "int4" (Keras's other modes raise `NotImplementedError`).
             type_check: refuse subclasses (their maths may differ), as Keras does.
             config: a `cornu.quantizers.QuantizationConfig` (default: the mode's default).
         """
@@ -125,7 +130,11 @@ class QuantizableMixin:
                 var = getattr(self, name)
                 var.copy_(torch.as_tensor(value).to(device=var.device, dtype=var.dtype))
         if self.dtype_policy.quantization_mode is None:
-            self.dtype_policy = f"{mode}_from_{self.dtype_policy.name}"
+            name = mode
+            if mode == "int4":
+                block_size = block_size_for_layer(self, config)
+                name = f"int4/{-1 if block_size is None else block_size}"
+            self.dtype_policy = f"{name}_from_{self.dtype_policy.name}"
         from cornu.layers.layer import Layer
         Layer._trainable_version += 1  # the float weight is gone from the trainable list
 
@@ -177,6 +186,45 @@ class QuantizableMixin:
         return {} if config is None else {"quantization_config": serialize_keras_object(config)}
 
 
+def _int4_values(config, kernel, per_channel_quantizer):
+    """int4 values of a 2-D `(rows, columns)` kernel, before packing: grouped along the rows
+    (with zero points) when the config has a block size, else one scale per column."""
+    block_size = config.block_size if isinstance(config, Int4QuantizationConfig) else None
+    if is_grouped(block_size):
+        q, scale, zero = quantizers.grouped_abs_max_quantize(kernel, block_size)
+        return {"kernel": q, "kernel_scale": scale, "kernel_zero": zero}
+    q, scale = per_channel_quantizer(kernel, to_numpy=True)
+    return {"kernel": q, "kernel_scale": scale.squeeze(0)}
+
+
+def _group_index(layer, length, block_size):
+    """Keras's float32 `g_idx` variable: the group of each of `length` positions."""
+    g_idx = layer.add_weight(name="g_idx", shape=(length,), initializer="zeros",
+                             dtype="float32", trainable=False)
+    with torch.no_grad():
+        g_idx.copy_(torch.div(torch.arange(length, dtype=torch.float32), block_size,
+                              rounding_mode="floor"))
+    return g_idx
+
+
+def _add_int4_variables(layer, shape, block_size):
+    """The int4 kernel of a `(rows, columns)` matrix packed along the columns, its scales and,
+    grouped along the rows, its zero points and group index."""
+    rows, columns = shape
+    grouped = is_grouped(block_size)
+    layer._int4_block_size = block_size if grouped else None
+    layer._int4_columns = columns
+    layer.kernel = layer.add_weight(name="kernel", shape=(rows, (columns + 1) // 2),
+                                    initializer="zeros", dtype="int8", trainable=False)
+    scale_shape = (-(-rows // block_size), columns) if grouped else (columns,)
+    layer.kernel_scale = layer.add_weight(name="kernel_scale", shape=scale_shape,
+                                          initializer="ones", trainable=False)
+    if grouped:
+        layer.kernel_zero = layer.add_weight(name="kernel_zero", shape=scale_shape,
+                                             initializer="zeros", dtype="int8", trainable=False)
+        layer.g_idx = _group_index(layer, rows, block_size)
+
+
 def deserialize_quantization_config(config):
     """The `quantization_config` entry of a layer config as an object."""
     if config is None or isinstance(config, QuantizationConfig):
@@ -191,16 +239,58 @@ def deserialize_quantization_config(config):
 class DenseQuantization(QuantizableMixin):
     """Quantized `Dense`: an int8 kernel `(input_dim, units)` with one scale per unit."""
 
-    _serialization_spec = {"int8": ("kernel", "bias", "kernel_scale")}
+    _serialization_spec = {"int8": ("kernel", "bias", "kernel_scale"),
+                           "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx")}
 
     def _float_shape(self, shape):
         return tuple(shape)
 
     def _quantized_values(self, mode, config, kernel):
-        quantizer = QuantizationConfig.weight_quantizer_or_default(
-            config, quantizers.AbsMaxQuantizer(axis=0))
-        value, scale = quantizer(kernel, to_numpy=True)
-        return {"kernel": value, "kernel_scale": scale.squeeze(0)}
+        if mode == "int8":
+            quantizer = QuantizationConfig.weight_quantizer_or_default(
+                config, quantizers.AbsMaxQuantizer(axis=0))
+            value, scale = quantizer(kernel, to_numpy=True)
+            return {"kernel": value, "kernel_scale": scale.squeeze(0)}
+        values = _int4_values(config, kernel, self._int4_weight_quantizer(config))
+        values["kernel"] = quantizers.pack_int4(values["kernel"], axis=-1)[0]
+        return values
+
+    @staticmethod
+    def _int4_weight_quantizer(config):
+        return QuantizationConfig.weight_quantizer_or_default(
+            config, quantizers.AbsMaxQuantizer(axis=0, value_range=(-8, 7)))
+
+    def _int4_build(self, kernel_shape, config=None):
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, None)
+        _add_int4_variables(self, kernel_shape, block_size_for_layer(self, config))
+
+    def _int4_call(self, inputs):
+        compute = self._compute()
+        unpacked = quantizers.unpack_int4(self.kernel, self.units, axis=-1)
+        kernel_scale = self.kernel_scale.to(compute)
+        if self._int4_block_size is None:
+            def float_kernel():
+                return unpacked.to(compute) / kernel_scale
+
+            def forward(x):
+                scale = kernel_scale
+                if self.inputs_quantizer:
+                    x, x_scale = self.inputs_quantizer(x, axis=-1)
+                    scale = scale * x_scale
+                return _matmul(x, unpacked).to(compute) / scale
+        else:
+            def float_kernel():
+                return quantizers.dequantize_groups(unpacked, kernel_scale, self.kernel_zero,
+                                                    self.g_idx, group_axis=0).to(compute)
+
+            def forward(x):
+                return torch.matmul(x, float_kernel())
+
+        x = _straight_through(inputs, forward,
+                              lambda upstream: torch.matmul(upstream, float_kernel().T))
+        if self.bias is not None:
+            x = x + self.bias
+        return self.activation(x)
 
     def _int8_build(self, kernel_shape, config=None):
         self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(
@@ -333,10 +423,50 @@ class _EinsumQuantizationInfo:
 class EinsumDenseQuantization(QuantizableMixin):
     """Quantized `EinsumDense`: an int8 kernel with scales over its non-reduced axes."""
 
-    _serialization_spec = {"int8": ("kernel", "bias", "kernel_scale")}
+    _serialization_spec = {"int8": ("kernel", "bias", "kernel_scale"),
+                           "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx")}
 
     def _float_shape(self, shape):
         return tuple(shape)
+
+    def _int4_build(self, kernel_shape, config=None):
+        info = self._quantization_info()
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, None)
+        self.quantization_axis = tuple(info.input_reduced)
+        self.original_kernel_shape = tuple(kernel_shape)
+        _add_int4_variables(self, self._int4_flat_shape(kernel_shape),
+                            block_size_for_layer(self, config))
+
+    def _int4_flat_shape(self, kernel_shape):
+        """Keras stores the int4 kernel as `(reduced size, other size)`, reshaped in place."""
+        reduced = self._quantization_info().kernel_reduced
+        rows = math.prod(d for i, d in enumerate(kernel_shape) if i in reduced)
+        return rows, math.prod(kernel_shape) // rows
+
+    def _int4_call(self, inputs):
+        info = self._quantization_info()
+        compute = self._compute()
+        unpacked = quantizers.unpack_int4(self.kernel, self._int4_columns, axis=-1)
+        kernel_scale = self.kernel_scale.to(compute)
+        if self._int4_block_size is None:
+            kernel = unpacked.to(compute) / kernel_scale
+        else:
+            kernel = quantizers.dequantize_groups(unpacked, kernel_scale, self.kernel_zero,
+                                                  self.g_idx, group_axis=0).to(compute)
+        kernel = kernel.reshape(self.original_kernel_shape)
+
+        def forward(x):
+            if self.inputs_quantizer and self._int4_block_size is None:
+                x, x_scale = self.inputs_quantizer(x, axis=self.quantization_axis)
+                y = torch.einsum(self.equation, x.to(compute), kernel)
+                return y / info.input_scale(x_scale)
+            return torch.einsum(self.equation, x, kernel)
+
+        x = _straight_through(inputs, forward, lambda upstream: torch.einsum(
+            info.gradient_equation, upstream, kernel))
+        if self.bias is not None:
+            x = x + self.bias
+        return self.activation(x)
 
     def _quantization_info(self):
         info = self.__dict__.get("_qinfo")
@@ -347,10 +477,17 @@ class EinsumDenseQuantization(QuantizableMixin):
 
     def _quantized_values(self, mode, config, kernel):
         info = self._quantization_info()
-        quantizer = QuantizationConfig.weight_quantizer_or_default(
-            config, quantizers.AbsMaxQuantizer(axis=info.kernel_reduced))
-        value, scale = quantizer(kernel, to_numpy=True)
-        return {"kernel": value, "kernel_scale": info.kernel_scale(scale)}
+        if mode == "int8":
+            quantizer = QuantizationConfig.weight_quantizer_or_default(
+                config, quantizers.AbsMaxQuantizer(axis=info.kernel_reduced))
+            value, scale = quantizer(kernel, to_numpy=True)
+            return {"kernel": value, "kernel_scale": info.kernel_scale(scale)}
+        # Keras's EinsumDense ignores a custom weight quantizer in int4 mode.
+        flat = kernel.reshape(self._int4_flat_shape(kernel.shape))
+        values = _int4_values(config, flat, quantizers.AbsMaxQuantizer(axis=0,
+                                                                       value_range=(-8, 7)))
+        values["kernel"] = quantizers.pack_int4(values["kernel"], axis=-1)[0]
+        return values
 
     def _int8_build(self, kernel_shape, config=None):
         info = self._quantization_info()
@@ -396,16 +533,61 @@ class EmbeddingQuantization(QuantizableMixin):
     """Quantized `Embedding`: an int8 table with one scale per row (per token)."""
 
     _float_weight = "embeddings"
-    _serialization_spec = {"int8": ("embeddings", "embeddings_scale")}
+    _serialization_spec = {"int8": ("embeddings", "embeddings_scale"),
+                           "int4": ("embeddings", "embeddings_scale", "embeddings_zero",
+                                    "g_idx")}
 
     def _float_shape(self, shape):
         return tuple(shape)
 
     def _quantized_values(self, mode, config, table):
-        quantizer = QuantizationConfig.weight_quantizer_or_default(
-            config, quantizers.AbsMaxQuantizer(axis=-1))
-        value, scale = quantizer(table, to_numpy=True)
-        return {"embeddings": value, "embeddings_scale": scale.squeeze(-1)}
+        if mode == "int8":
+            quantizer = QuantizationConfig.weight_quantizer_or_default(
+                config, quantizers.AbsMaxQuantizer(axis=-1))
+            value, scale = quantizer(table, to_numpy=True)
+            return {"embeddings": value, "embeddings_scale": scale.squeeze(-1)}
+        block_size = config.block_size if isinstance(config, Int4QuantizationConfig) else None
+        if is_grouped(block_size):
+            # Groups run along each row: quantize the transposed table in groups of rows.
+            q, scale, zero = quantizers.grouped_abs_max_quantize(table.T, block_size)
+            values = {"embeddings": q.T, "embeddings_scale": scale.T, "embeddings_zero": zero.T}
+        else:
+            quantizer = QuantizationConfig.weight_quantizer_or_default(
+                config, quantizers.AbsMaxQuantizer(axis=-1, value_range=(-8, 7)))
+            q, scale = quantizer(table, to_numpy=True)
+            values = {"embeddings": q, "embeddings_scale": scale.squeeze(-1)}
+        values["embeddings"] = quantizers.pack_int4(values["embeddings"].contiguous(),
+                                                    axis=-1)[0]
+        return values
+
+    def _int4_build(self, embeddings_shape, config=None):
+        input_dim, output_dim = embeddings_shape
+        block_size = block_size_for_layer(self, config)
+        grouped = is_grouped(block_size)
+        self._int4_block_size = block_size if grouped else None
+        self.embeddings = self.add_weight(name="embeddings",
+                                          shape=(input_dim, (output_dim + 1) // 2),
+                                          initializer="zeros", dtype="int8", trainable=False)
+        scale_shape = (input_dim, -(-output_dim // block_size)) if grouped else (input_dim,)
+        self.embeddings_scale = self.add_weight(name="embeddings_scale", shape=scale_shape,
+                                                initializer="ones", trainable=False)
+        if grouped:
+            self.embeddings_zero = self.add_weight(name="embeddings_zero", shape=scale_shape,
+                                                   initializer="zeros", dtype="int8",
+                                                   trainable=False)
+            self.g_idx = _group_index(self, output_dim, block_size)
+
+    def _int4_call(self, inputs):
+        compute = self._compute()
+        if inputs.dtype not in (torch.int32, torch.int64):
+            inputs = inputs.to(torch.int32)
+        unpacked = quantizers.unpack_int4(self.embeddings, self.output_dim, axis=-1)
+        rows = unpacked[inputs].to(compute)
+        scale = self.embeddings_scale.to(compute)[inputs]
+        if self._int4_block_size is None:
+            return rows / scale.unsqueeze(-1)
+        return quantizers.dequantize_groups(rows, scale, self.embeddings_zero[inputs],
+                                            self.g_idx, group_axis=-1)
 
     def _int8_build(self, embeddings_shape, config=None):
         self.embeddings = self.add_weight(name="embeddings", shape=embeddings_shape,

@@ -291,3 +291,46 @@ def unpack_int4(packed, orig_len, axis=0, dtype="int8"):
     out = torch.stack([low.to(target), high.to(target)], dim=1)
     out = out.reshape((-1,) + tuple(x.shape[1:]))[:orig_len]
     return torch.movedim(out, 0, axis)
+
+
+def grouped_abs_max_quantize(inputs, block_size, value_range=(-8, 7), dtype="int8",
+                             epsilon=_epsilon()):
+    """Asymmetric quantization of a 2-D `(rows, columns)` tensor in groups of `block_size`
+    rows, computed on the host (Keras's `abs_max_quantize_grouped_with_zero_point` with
+    `to_numpy=True`): each group and column gets a scale and a zero point mapping its
+    `[min, max]` (the last group padded with zero rows) onto `value_range`.
+
+    Returns:
+        `(quantized, scale, zero_point)`: `(rows, columns)` in `dtype`, and
+        `(ceil(rows / block_size), columns)` scales (the input's dtype) and int8 zero points.
+    """
+    qmin, qmax = value_range
+    original = to_torch_dtype(dtype_name(inputs.dtype))
+    x = inputs.detach().cpu()
+    x = (x.float() if x.dtype == torch.bfloat16 else x).numpy()
+    rows, columns = x.shape
+    groups = -(-rows // block_size)
+    padded = groups * block_size
+    if padded > rows:
+        x = np.concatenate([x, np.zeros((padded - rows, columns), dtype=x.dtype)], axis=0)
+    x = x.reshape(groups, block_size, columns)
+    low = np.min(x, axis=1, keepdims=True)
+    high = np.max(x, axis=1, keepdims=True)
+    scale = np.divide(np.subtract(high, low) + epsilon, qmax - qmin)
+    zero = np.clip(np.round(np.divide(-low, scale)) + qmin, qmin, qmax)
+    q = np.clip(np.round(np.divide(x, scale)) + zero, qmin, qmax).astype(dtype)
+    q = q.reshape(padded, columns)[:rows]
+    device = inputs.device
+    return (torch.as_tensor(np.ascontiguousarray(q), device=device),
+            torch.as_tensor(scale[:, 0], device=device).to(original),
+            torch.as_tensor(zero[:, 0].astype("int8"), device=device))
+
+
+def dequantize_groups(quantized, scale, zero, g_idx, group_axis=-1):
+    """`(quantized - zero) * scale` with the scale and zero point of each position's group
+    (`g_idx`) taken along `group_axis` (Keras's `dequantize_with_sz_map`)."""
+    groups = g_idx.to(torch.int64)
+    dim = group_axis % scale.dim()
+    scales = torch.index_select(scale, dim, groups)
+    zeros = torch.index_select(zero, dim, groups).to(scales.dtype)
+    return (quantized - zeros) * scales

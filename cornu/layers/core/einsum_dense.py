@@ -108,7 +108,7 @@ class EinsumDense(EinsumDenseQuantization, Layer):
         kernel_constraint: constraint of the kernel.
         bias_constraint: constraint of the bias.
         quantization_config: the `cornu.quantizers.QuantizationConfig` a quantized layer
-            (dtype policy "int8_from_...") builds with.
+            (dtype policy "int8_from_..." / "int4/<block size>_from_...") builds with.
     """
 
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,

@@ -22,7 +22,7 @@ class Embedding(EmbeddingQuantization, Layer):
         embeddings_constraint: constraint of the table.
         mask_zero: treat index 0 as padding and emit a mask.
         quantization_config: the `cornu.quantizers.QuantizationConfig` a quantized layer
-            (dtype policy "int8_from_...") builds with.
+            (dtype policy "int8_from_..." / "int4/<block size>_from_...") builds with.
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
