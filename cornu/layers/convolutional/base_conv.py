@@ -146,10 +146,20 @@ class BaseConv(Layer):
             "use_bias": self.use_bias,
         }
 
-    def _bias_config(self):
-        return {
+    def _weights_config(self, *kernels):
+        """The config entries of the kernels named (e.g. "kernel", or "depthwise" and
+        "pointwise"): their initializers, then regularizers, then constraints, as Keras orders
+        them; then the bias's and the activity regularizer."""
+        config = {}
+        for option, module in (("initializer", initializers), ("regularizer", regularizers),
+                               ("constraint", constraints)):
+            for kernel in kernels:
+                key = f"{kernel}_{option}"
+                config[key] = module.serialize(getattr(self, key))
+        config.update({
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "bias_constraint": constraints.serialize(self.bias_constraint),
-        }
+        })
+        return config

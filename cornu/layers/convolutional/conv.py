@@ -94,13 +94,8 @@ class Conv(BaseConv):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"filters": self.filters, **self._base_config(), "groups": self.groups})
-        config.update({
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            **self._bias_config(),
-        })
+        config.update({"filters": self.filters, **self._base_config(), "groups": self.groups,
+                       **self._weights_config("kernel")})
         return config
 
 

@@ -159,13 +159,7 @@ class ConvTranspose(BaseConv):
     def get_config(self):
         config = super().get_config()
         config.update({"filters": self.filters, **self._base_config(),
-                       "output_padding": self.output_padding})
-        config.update({
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            **self._bias_config(),
-        })
+                       "output_padding": self.output_padding, **self._weights_config("kernel")})
         return config
 
 

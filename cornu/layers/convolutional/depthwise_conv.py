@@ -83,13 +83,8 @@ class DepthwiseConv(BaseConv):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"depth_multiplier": self.depth_multiplier, **self._base_config()})
-        config.update({
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-            **self._bias_config(),
-        })
+        config.update({"depth_multiplier": self.depth_multiplier, **self._base_config(),
+                       **self._weights_config("depthwise")})
         return config
 
 

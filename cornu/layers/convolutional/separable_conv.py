@@ -94,16 +94,7 @@ class SeparableConv(BaseConv):
     def get_config(self):
         config = super().get_config()
         config.update({"depth_multiplier": self.depth_multiplier, "filters": self.filters,
-                       **self._base_config()})
-        config.update({
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
-            **self._bias_config(),
-        })
+                       **self._base_config(), **self._weights_config("depthwise", "pointwise")})
         return config
 
 
