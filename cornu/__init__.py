@@ -10,9 +10,9 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "activations", "applications", "backend", "callbacks", "config", "constraints", "datasets",
-    "distillation", "distribution", "dtype_policies", "initializers", "layers", "losses",
-    "metrics", "mixed_precision", "models", "ops", "optimizers", "preprocessing", "quantizers",
-    "random", "regularizers", "saving", "tree", "utils", "visualization",
+    "distillation", "distribution", "dtype_policies", "export", "initializers", "layers",
+    "losses", "metrics", "mixed_precision", "models", "ops", "optimizers", "preprocessing",
+    "quantizers", "random", "regularizers", "saving", "tree", "utils", "visualization",
     "wrappers",
 )
 _TOP_LEVEL = {
