@@ -7,6 +7,28 @@ import torch
 from cornu.optimizers.base_optimizer import Optimizer
 
 
+def update_moments(momentums, velocities, grads, beta_1, beta_2):
+    """Adam's moment estimates, updated in place on lists of tensors:
+    `m = beta_1 * m + (1 - beta_1) * g` and `v = beta_2 * v + (1 - beta_2) * g**2`."""
+    torch._foreach_lerp_(momentums, grads, 1 - beta_1)
+    torch._foreach_mul_(velocities, beta_2)
+    torch._foreach_addcmul_(velocities, grads, grads, value=1 - beta_2)
+
+
+def adam_update(params, grads, momentums, velocities, lr, step, beta_1, beta_2, epsilon,
+                velocity_hats=None):
+    """One Adam step in place on lists of tensors, with Keras's epsilon placement (outside the
+    bias correction); with `velocity_hats`, AMSGrad's running maximum of the velocities."""
+    alpha = lr * math.sqrt(1 - beta_2 ** step) / (1 - beta_1 ** step)
+    update_moments(momentums, velocities, grads, beta_1, beta_2)
+    if velocity_hats is not None:
+        torch._foreach_maximum_(velocity_hats, velocities)
+        velocities = velocity_hats
+    denominators = torch._foreach_sqrt(velocities)
+    torch._foreach_add_(denominators, epsilon)
+    torch._foreach_addcdiv_(params, momentums, denominators, value=-alpha)
+
+
 class Adam(Optimizer):
     """Adaptive moment estimation.
 
@@ -41,17 +63,8 @@ class Adam(Optimizer):
             self._velocity_hats = self.add_optimizer_variables(variables, "velocity_hat")
 
     def _update(self, params, grads, slots, lr, step):
-        momentums, velocities = slots["momentum"], slots["velocity"]
-        alpha = lr * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
-        torch._foreach_lerp_(momentums, grads, 1 - self.beta_1)
-        torch._foreach_mul_(velocities, self.beta_2)
-        torch._foreach_addcmul_(velocities, grads, grads, value=1 - self.beta_2)
-        if self.amsgrad:
-            torch._foreach_maximum_(slots["velocity_hat"], velocities)
-            velocities = slots["velocity_hat"]
-        denominators = torch._foreach_sqrt(velocities)
-        torch._foreach_add_(denominators, self.epsilon)
-        torch._foreach_addcdiv_(params, momentums, denominators, value=-alpha)
+        adam_update(params, grads, slots["momentum"], slots["velocity"], lr, step, self.beta_1,
+                    self.beta_2, self.epsilon, slots["velocity_hat"] if self.amsgrad else None)
 
     def get_config(self):
         config = super().get_config()

@@ -2,6 +2,7 @@
 
 import torch
 
+from cornu.optimizers.adam import update_moments
 from cornu.optimizers.base_optimizer import Optimizer
 
 
@@ -35,9 +36,7 @@ class Lamb(Optimizer):
 
     def _update(self, params, grads, slots, lr, step):
         momentums, velocities = slots["momentum"], slots["velocity"]
-        torch._foreach_lerp_(momentums, grads, 1 - self.beta_1)
-        torch._foreach_mul_(velocities, self.beta_2)
-        torch._foreach_addcmul_(velocities, grads, grads, value=1 - self.beta_2)
+        update_moments(momentums, velocities, grads, self.beta_1, self.beta_2)
         # Adam's direction, with the bias corrections inside the square root as Keras has them.
         denominators = torch._foreach_div(velocities, 1 - self.beta_2 ** step)
         torch._foreach_sqrt_(denominators)

@@ -5,6 +5,7 @@ import re
 
 import torch
 
+from cornu.optimizers.adam import adam_update
 from cornu.optimizers.base_optimizer import Optimizer
 
 
@@ -133,13 +134,8 @@ class Muon(Optimizer):
                                lr * self.adam_lr_ratio, step)
 
     def _adamw_update(self, params, grads, momentums, velocities, lr, step):
-        alpha = lr * math.sqrt(1 - self.adam_beta_2 ** step) / (1 - self.adam_beta_1 ** step)
-        torch._foreach_lerp_(momentums, grads, 1 - self.adam_beta_1)
-        torch._foreach_mul_(velocities, self.adam_beta_2)
-        torch._foreach_addcmul_(velocities, grads, grads, value=1 - self.adam_beta_2)
-        denominators = torch._foreach_sqrt(velocities)
-        torch._foreach_add_(denominators, self.epsilon)
-        torch._foreach_addcdiv_(params, momentums, denominators, value=-alpha)
+        adam_update(params, grads, momentums, velocities, lr, step, self.adam_beta_1,
+                    self.adam_beta_2, self.epsilon)
 
     def _muon_update_step(self, gradient, variable, lr, m):
         m.mul_(self.momentum).add_(gradient)

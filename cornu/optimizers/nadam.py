@@ -4,6 +4,7 @@ import math
 
 import torch
 
+from cornu.optimizers.adam import update_moments
 from cornu.optimizers.base_optimizer import Optimizer
 
 
@@ -44,9 +45,7 @@ class Nadam(Optimizer):
         self._u_product.fill_(u_product_t)
 
         momentums, velocities = slots["momentum"], slots["velocity"]
-        torch._foreach_lerp_(momentums, grads, 1 - beta_1)
-        torch._foreach_mul_(velocities, beta_2)
-        torch._foreach_addcmul_(velocities, grads, grads, value=1 - beta_2)
+        update_moments(momentums, velocities, grads, beta_1, beta_2)
         m_hat = torch._foreach_mul(momentums, u_t_1 / (1 - u_product_t_1))
         torch._foreach_add_(m_hat, grads, alpha=(1 - u_t) / (1 - u_product_t))
         denominators = torch._foreach_sqrt(velocities)  # sqrt(v_hat) = sqrt(v) / sqrt(1 - b2^t)
