@@ -164,29 +164,15 @@ class Distiller(Model):
     def call(self, inputs, training=None, **kwargs):
         return self.student(inputs, training=training, **kwargs)
 
-    @property
-    def metrics(self):
-        out = list(super().metrics)
-        trackers = (self.student_loss_tracker, self.distillation_loss_tracker,
-                    self.total_loss_tracker)
-        return out + [m for m in trackers if not any(m is o for o in out)]
-
+    # The steps return the logs in `self.metrics`' order (loss, compiled metrics, then
+    # student, distillation and total loss), the order `evaluate` lists them in, as Keras.
     def train_step(self, data):
         super().train_step(data)
-        return self._step_logs()
+        return self.get_metrics_result()
 
     def test_step(self, data):
         super().test_step(data)
-        return self._step_logs()
-
-    def _step_logs(self):
-        logs = {}
-        for metric in self.metrics:
-            if getattr(metric, "has_data", True) is False:
-                continue  # e.g. the loss tracker of an evaluation without a loss
-            result = metric.result()
-            logs.update(result if isinstance(result, dict) else {metric.name: result})
-        return logs
+        return self.get_metrics_result()
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """`student_loss_weight * student_loss + (1 - student_loss_weight) *

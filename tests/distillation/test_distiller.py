@@ -15,6 +15,9 @@ from cornu.distillation import Distiller, FeatureDistillation, LogitsDistillatio
 keras = pytest.importorskip("keras")
 from keras import distillation as kd  # noqa: E402
 
+# Keras's own feature extractors warn when called with a tensor for their one-input list.
+pytestmark = pytest.mark.filterwarnings("ignore:The structure of `inputs`:UserWarning")
+
 X = np.random.default_rng(0).normal(size=(24, 5)).astype("float32")
 Y = np.random.default_rng(1).integers(0, 4, size=(24,)).astype("int32")
 
