@@ -302,9 +302,13 @@ class Layer(torch.nn.Module):
                 weights and "zeros" otherwise by default.
             dtype: dtype; the layer's variable dtype by default.
             trainable: whether the optimizer updates it.
+            autocast: whether mixed-precision calls cast it to the compute dtype.
             regularizer: regularizer name or object.
             constraint: constraint name or object.
+            aggregation: Keras's distributed aggregation mode, kept on the variable.
             name: short name (e.g. "kernel").
+            overwrite_with_gradient: whether optimizers replace the value with the
+                gradient instead of applying an update (Keras's float8 scale histories).
         """
         shape = () if shape is None else tuple(shape)
         for dim in shape:
@@ -326,6 +330,8 @@ class Layer(torch.nn.Module):
         var = make_variable(initializer, shape, dtype, trainable, name, path, build_device)
         var.regularizer = regularizers.get(regularizer)
         var.constraint = constraints.get(constraint)
+        var.autocast, var.aggregation = bool(autocast), aggregation or "none"
+        var.overwrite_with_gradient = bool(overwrite_with_gradient)
         var.requires_grad_(bool(trainable) and self._trainable and dtype.is_floating_point)
         key = name if name.isidentifier() else "variable"
         if key in self._parameters or key in self.__dict__ or key in self._modules or hasattr(type(self), key):

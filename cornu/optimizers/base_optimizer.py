@@ -192,7 +192,9 @@ class Optimizer:
         lists = tuple([] for _ in names)
         for variable in trainable_variables:
             for slots, slot_name, init in zip(lists, names, inits):
-                slots.append(self.add_variable_from_reference(variable, slot_name, init))
+                # A weight the gradient overwrites needs no slot: None, as in Keras.
+                slots.append(None if getattr(variable, "overwrite_with_gradient", False)
+                             else self.add_variable_from_reference(variable, slot_name, init))
         for slot_name, slots in zip(names, lists):
             self._slot_lists[slot_name] = slots
         return lists[0] if isinstance(name, str) else lists
@@ -208,8 +210,10 @@ class Optimizer:
         self._index = {id(v): i for i, v in enumerate(variables)}
         if self.use_ema:
             self._averages = self.add_optimizer_variables(variables, "average")
-        if self.gradient_accumulation_steps:
-            self._accumulators = self.add_optimizer_variables(variables, "gradient_accumulator")
+        if self.gradient_accumulation_steps:  # for every weight, overwritten ones too
+            self._accumulators = [self.add_variable_from_reference(v, "gradient_accumulator")
+                                  for v in variables]
+            self._slot_lists["gradient_accumulator"] = self._accumulators
         self._cache_key = None
         self.built = True
 
@@ -368,8 +372,10 @@ class Optimizer:
                 "will update.") from None
         self._cache_slots = {name: [slots[i] for i in indices]
                              for name, slots in self._slot_lists.items()}
-        self._cache_decay = ([p for p in params if self._use_weight_decay(p)]
-                             if self.weight_decay else [])
+        self._cache_overwrite = [i for i, p in enumerate(params)
+                                 if getattr(p, "overwrite_with_gradient", False)]
+        self._cache_decay = ([p for i, p in enumerate(params) if self._use_weight_decay(p)
+                              and i not in self._cache_overwrite] if self.weight_decay else [])
         self._cache_constrained = [p for p in params if getattr(p, "constraint", None) is not None]
         self._cache_key = key
 
@@ -380,7 +386,9 @@ class Optimizer:
         slots = self._cache_slots
         iteration = self._iteration_count()
         accumulate = self.gradient_accumulation_steps
-        if self.loss_scale_factor is not None:
+        if self._cache_overwrite:  # before unscaling, as Keras
+            params, grads, slots = self._overwrite_with_gradients(params, grads, slots, iteration)
+        if self.loss_scale_factor is not None and grads:
             grads = torch._foreach_div(grads, self.loss_scale_factor)
         is_update_step = True
         if accumulate:
@@ -391,7 +399,7 @@ class Optimizer:
             else:
                 grads = torch._foreach_add(grads, acc)
                 torch._foreach_div_(grads, accumulate)
-        if is_update_step:
+        if is_update_step and params:
             grads = self._clip_gradients(grads)
             lr = self._current_learning_rate(iteration)
             if self._cache_decay:
@@ -405,6 +413,27 @@ class Optimizer:
         for p in self._cache_constrained:
             p.copy_(p.constraint(p))
         self._iterations.add_(1)
+
+    def _overwrite_with_gradients(self, params, grads, slots, iteration):
+        """Variables marked `overwrite_with_gradient` (e.g. float8 scale histories) take
+        their gradient as their new value, as in Keras: with gradient accumulation, the
+        largest gradient of the accumulated steps. Returns what is left to update."""
+        marked = self._cache_overwrite
+        steps = self.gradient_accumulation_steps
+        for i in marked:
+            variable, gradient = params[i], grads[i]
+            if not steps:
+                variable.copy_(gradient)
+                continue
+            accumulator = slots["gradient_accumulator"][i]
+            if (iteration + 1) % steps:
+                torch.maximum(gradient, accumulator, out=accumulator)
+            else:
+                variable.copy_(torch.maximum(gradient, accumulator))
+                accumulator.zero_()
+        keep = [i for i in range(len(params)) if i not in marked]
+        return ([params[i] for i in keep], [grads[i] for i in keep],
+                {name: [lst[i] for i in keep] for name, lst in slots.items()})
 
     def _clip_gradients(self, grads):
         if self.clipnorm:
@@ -451,10 +480,16 @@ class Optimizer:
 
     def _update_moving_average(self, iteration):
         momentum = self.ema_momentum if iteration != 0 else 0.0
-        torch._foreach_lerp_(self._averages, self._trainable_variables, 1.0 - momentum)
+        averaged, averages = self._averaged_pairs(self._trainable_variables)
+        torch._foreach_lerp_(averages, averaged, 1.0 - momentum)
         frequency = self.ema_overwrite_frequency
         if frequency and (iteration + 1) % frequency == 0:
-            torch._foreach_copy_(self._trainable_variables, self._averages)
+            torch._foreach_copy_(averaged, averages)
+
+    def _averaged_pairs(self, variables):
+        """The weights that have a moving average, and their averages."""
+        pairs = [(v, a) for v, a in zip(variables, self._averages) if a is not None]
+        return [v for v, _ in pairs], [a for _, a in pairs]
 
     def finalize_variable_values(self, var_list):
         """With `use_ema`, overwrites `var_list` with their moving averages.
@@ -469,7 +504,7 @@ class Optimizer:
             raise ValueError(f"Expected {len(self._averages)} variables to finalize, "
                              f"received {len(var_list)}.")
         with torch.no_grad():
-            torch._foreach_copy_(var_list, self._averages)
+            torch._foreach_copy_(*self._averaged_pairs(var_list))
 
     def scale_loss(self, loss):
         """Multiplies `loss` by `loss_scale_factor` (if set) before computing gradients."""
