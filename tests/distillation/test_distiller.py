@@ -466,6 +466,8 @@ def test_trained_student_saves_and_loads_in_keras(tmp_path):
 
 
 def test_namespace():
+    assert cornu.__getattr__("distillation") is cornu.distillation  # the lazy submodule
+    assert "distillation" in dir(cornu)
     assert cornu.distillation.Distiller is Distiller
     assert cornu.distillation.LogitsDistillation is LogitsDistillation
     assert {"Distiller", "DistillationLoss", "LogitsDistillation", "FeatureDistillation"} <= set(
