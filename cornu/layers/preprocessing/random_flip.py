@@ -26,7 +26,9 @@ class RandomFlip(BaseRandomImageLayer):
         seed: optional int for a reproducible sequence of flips.
         data_format: "channels_last" or "channels_first"; the global image data format by
             default.
-        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+        **kwargs: base layer keyword arguments, such as `name`, `dtype` and
+            `bounding_box_format` (for dict inputs with bounding boxes, which are flipped
+            with the images, as are segmentation masks).
     """
 
     def __init__(self, mode=HORIZONTAL_AND_VERTICAL, seed=None, data_format=None, **kwargs):

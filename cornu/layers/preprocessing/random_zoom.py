@@ -28,7 +28,9 @@ class RandomZoom(BaseAffineLayer):
         fill_value: the value of points outside the image when `fill_mode="constant"`.
         data_format: "channels_last" or "channels_first"; the global image data format by
             default.
-        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+        **kwargs: base layer keyword arguments, such as `name`, `dtype` and
+            `bounding_box_format` (for dict inputs with bounding boxes, which move with
+            the images; segmentation masks move too, with nearest interpolation).
     """
 
     def __init__(self, height_factor, width_factor=None, fill_mode="reflect",

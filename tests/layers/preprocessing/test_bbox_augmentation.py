@@ -325,3 +325,67 @@ def test_plain_images_unchanged_by_the_refactor():
         out = layer(images)
         assert out.dtype == torch.float32 and out.shape[0] == 2
     assert isinstance(cornu.layers.Resizing(2, 2), cornu.layers.Layer)
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("Resizing", dict(height=8, width=10, pad_to_aspect_ratio=True)),
+    ("CenterCrop", dict(height=8, width=10)),
+    ("RandomZoom", dict(height_factor=(0.2, 0.2), width_factor=(-0.2, -0.2))),
+    ("RandomTranslation", dict(height_factor=(0.2, 0.2), width_factor=(-0.1, -0.1))),
+    ("RandomRotation", dict(factor=(0.1, 0.1))),
+])
+def test_channels_first_matches_keras(name, kwargs):
+    data = _data("xyxy", masks=True)
+    data["images"] = data["images"].transpose(0, 3, 1, 2).copy()
+    data["segmentation_masks"] = data["segmentation_masks"].transpose(0, 3, 1, 2).copy()
+    ours = getattr(layers, name)(bounding_box_format="xyxy", data_format="channels_first",
+                                 **kwargs)(_copy(data))
+    theirs = getattr(keras.layers, name)(bounding_box_format="xyxy",
+                                         data_format="channels_first", **kwargs)(_copy(data))
+    keys = ("images",) if name == "RandomRotation" else ("images", "segmentation_masks")
+    _assert_same(ours, theirs, keys=keys)
+
+
+def test_flip_with_seeded_transformation_and_unbatched_input():
+    data = _data("center_yxhw", n=1)
+    single = _unbatch(data)
+    layer = layers.RandomFlip(bounding_box_format="center_yxhw")
+    t1 = layer.get_random_transformation(torch.tensor(single["images"]), seed=5)
+    t2 = layer.get_random_transformation(torch.tensor(single["images"]), seed=5)
+    assert tuple(t1["flips"].shape) == (1, 1, 1)
+    assert torch.equal(t1["flips"], t2["flips"])
+    for flipped in (torch.tensor([[[True]]]), torch.tensor([[[False]]])):
+        t = {"flips": flipped, "input_shape": single["images"].shape}
+        theirs = keras.layers.RandomFlip(bounding_box_format="center_yxhw")
+        boxes = {k: torch.tensor(v)[None] for k, v in single["bounding_boxes"].items()}
+        np.testing.assert_array_equal(
+            _np(layer.transform_bounding_boxes(dict(boxes), t)["boxes"]),
+            _np(theirs.transform_bounding_boxes(dict(boxes), t)["boxes"]))
+    out = layers.RandomFlip(bounding_box_format="center_yxhw", seed=9)(single)
+    assert tuple(out["bounding_boxes"]["boxes"].shape) == (4, 4)
+    assert tuple(out["bounding_boxes"]["labels"].shape) == (4,)
+
+
+def test_pipeline_of_bbox_layers_matches_keras():
+    data = _data("xywh")
+
+    def pipeline(lib):
+        return lib.layers.Pipeline([
+            lib.layers.Resizing(10, 10, bounding_box_format="xywh"),
+            lib.layers.RandomTranslation((0.2, 0.2), (0.1, 0.1), bounding_box_format="xywh"),
+            lib.layers.RandomZoom((-0.2, -0.2), bounding_box_format="xywh"),
+            lib.layers.MaxNumBoundingBoxes(6, bounding_box_format="xywh"),
+        ])
+
+    _assert_same(pipeline(cornu)(_copy(data)), pipeline(keras)(_copy(data)), atol=1e-4)
+
+
+def test_uint8_images_in_dicts():
+    data = _data("xyxy")
+    data["images"] = data["images"].astype("uint8")
+    ours = layers.RandomTranslation((0.25, 0.25), (0.0, 0.0), bounding_box_format="xyxy")(
+        _copy(data))
+    theirs = keras.layers.RandomTranslation((0.25, 0.25), (0.0, 0.0),
+                                            bounding_box_format="xyxy")(_copy(data))
+    assert ours["images"].dtype == torch.float32
+    _assert_same(ours, theirs)
