@@ -6,8 +6,8 @@ import torch
 import torch.nn.functional as F
 
 from cornu.layers.layer import Layer
-from cornu.layers.normalization.norm_utils import (add_gamma_beta, check_axes, gamma_beta_config,
-                                                   is_trailing, positive_axes,
+from cornu.layers.normalization.norm_utils import (add_gamma_beta, build_axes, check_axes,
+                                                   gamma_beta_config, is_trailing, positive_axes,
                                                    set_gamma_beta_options, standardize_axes,
                                                    upcast)
 
@@ -49,13 +49,7 @@ class LayerNormalization(Layer):
         self.autocast = False
 
     def build(self, input_shape):
-        check_axes(self, self.axis, input_shape)
-        # Keras's layout: the axes sorted as given, gamma/beta shaped like those dims.
-        self.axis = sorted([self.axis] if isinstance(self.axis, int) else self.axis)
-        shape = tuple(input_shape[a] for a in self.axis)
-        if any(d is None for d in shape):
-            raise ValueError(f"LayerNormalization '{self.name}': the normalized axes {self.axis} "
-                             f"must have known sizes. Received: input_shape={tuple(input_shape)}")
+        shape = build_axes(self, input_shape)  # gamma/beta are shaped like the normalized dims
         self.gamma, self.beta = add_gamma_beta(self, shape, self.scale or self.rms_scaling,
                                                self.center and not self.rms_scaling)
         self.built = True

@@ -29,6 +29,19 @@ def check_axes(layer, axes, input_shape):
                 f"input of shape {tuple(input_shape)}. Received: axis={layer.axis}")
 
 
+def build_axes(layer, input_shape):
+    """Checks `layer.axis` against `input_shape`, stores it as a sorted list (Keras's layout)
+    and returns the shape of the normalized dims, which must be known (the weights' shape)."""
+    check_axes(layer, layer.axis, input_shape)
+    layer.axis = sorted([layer.axis] if isinstance(layer.axis, int) else layer.axis)
+    shape = tuple(input_shape[a] for a in layer.axis)
+    if any(d is None for d in shape):
+        raise ValueError(f"{type(layer).__name__} '{layer.name}': the normalized axes "
+                         f"{layer.axis} must have known sizes. "
+                         f"Received: input_shape={tuple(input_shape)}")
+    return shape
+
+
 def positive_axes(axes, rank):
     """The axes as sorted non-negative ints."""
     return sorted(a % rank for a in ([axes] if isinstance(axes, int) else axes))

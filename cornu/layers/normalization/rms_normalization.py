@@ -4,8 +4,8 @@ import torch
 import torch.nn.functional as F
 
 from cornu.layers.layer import Layer
-from cornu.layers.normalization.norm_utils import (check_axes, is_trailing, positive_axes,
-                                                   standardize_axes, upcast)
+from cornu.layers.normalization.norm_utils import (build_axes, check_axes, is_trailing,
+                                                   positive_axes, standardize_axes, upcast)
 
 
 class RMSNormalization(Layer):
@@ -22,12 +22,7 @@ class RMSNormalization(Layer):
         self.epsilon = epsilon
 
     def build(self, input_shape):
-        check_axes(self, self.axis, input_shape)
-        self.axis = sorted([self.axis] if isinstance(self.axis, int) else self.axis)
-        shape = tuple(input_shape[a] for a in self.axis)
-        if any(d is None for d in shape):
-            raise ValueError(f"RMSNormalization '{self.name}': the normalized axes {self.axis} "
-                             f"must have known sizes. Received: input_shape={tuple(input_shape)}")
+        shape = build_axes(self, input_shape)
         self.scale = self.add_weight(name="scale", shape=shape, initializer="ones")
         self.built = True
 
