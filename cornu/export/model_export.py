@@ -35,6 +35,7 @@ def export_model(model, filepath, format="tf_saved_model", verbose=None, input_s
         return export_torch(model, filepath, input_signature=input_signature, verbose=verbose,
                             **kwargs)
     if format == "tf_saved_model":
-        from cornu.export.saved_model import saved_model_error
-        raise saved_model_error()
+        from cornu.export.saved_model import export_saved_model
+        return export_saved_model(model, filepath, verbose, input_signature=input_signature,
+                                  **kwargs)
     raise NotImplementedError(f"format='{format}': {_UNAVAILABLE[format]}")

@@ -399,3 +399,37 @@ def test_missing_onnx_package_is_named(tmp_path, monkeypatch):
     with pytest.raises(ImportError, match="needs the `onnx` package.*cornu\\[export\\]"):
         model.export(tmp_path / "m.onnx", format="onnx")
     assert os.listdir(tmp_path) == []
+
+
+def test_mixed_precision_graph_unchecked_on_cpu_runs_in_reference_evaluator(tmp_path):
+    # onnxruntime's CPU build has no bfloat16 Gemm: the graph is written with a warning, and
+    # onnx's reference evaluator runs it.
+    from onnx.reference import ReferenceEvaluator
+
+    cornu.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        model = cornu.Sequential([cornu.Input((8,)), cornu.layers.Dense(4),
+                                  cornu.layers.Dense(2)])
+    finally:
+        cornu.mixed_precision.set_global_policy("float32")
+    path = tmp_path / "mixed.onnx"
+    with pytest.warns(UserWarning, match="could not be checked against the model"):
+        model.export(path, format="onnx", verbose=False)
+    proto = onnx.load(str(path))
+    onnx.checker.check_model(proto)
+    x = _rand(3, 8)
+    (y,) = ReferenceEvaluator(proto).run(None, {proto.graph.input[0].name: x})
+    expected = model(torch.from_numpy(x)).float().detach().numpy()
+    np.testing.assert_allclose(np.asarray(y, dtype="float32"), expected, atol=1e-2, rtol=1e-2)
+
+
+def test_masked_rnn_that_cannot_be_traced_is_rejected(tmp_path):
+    # The masked LSTM branches on the mask's values: the TorchScript trace freezes the branch
+    # and the torch.export one stops at it; neither graph is written.
+    model = cornu.Sequential([cornu.Input((None,), dtype="int32"),
+                              cornu.layers.Embedding(20, 4, mask_zero=True),
+                              cornu.layers.LSTM(3)])
+    path = tmp_path / "mask.onnx"
+    with pytest.raises(RuntimeError, match="could not be exported to ONNX"):
+        model.export(path, format="onnx", verbose=False)
+    assert os.listdir(tmp_path) == []
