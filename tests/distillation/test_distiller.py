@@ -472,3 +472,43 @@ def test_namespace():
     assert cornu.distillation.LogitsDistillation is LogitsDistillation
     assert {"Distiller", "DistillationLoss", "LogitsDistillation", "FeatureDistillation"} <= set(
         dir(cornu.distillation))
+
+
+def _two_outputs(lib, hidden, name):
+    inputs = lib.Input((5,))
+    x = lib.layers.Dense(hidden, activation="relu", name=f"{name}_hidden")(inputs)
+    return lib.Model(inputs, [lib.layers.Dense(4, name=f"{name}_logits")(x),
+                              lib.layers.Dense(2, name=f"{name}_value")(x)], name=name)
+
+
+def test_two_output_models_match_keras():
+    rng = np.random.default_rng(8)
+    pairs = {}
+    for lib in (keras, cornu):
+        pairs[lib] = (_two_outputs(lib, 9, "teacher"), _two_outputs(lib, 6, "student"))
+    for i in range(2):
+        weights = [rng.normal(0, 0.5, w.shape).astype("float32")
+                   for w in pairs[keras][i].get_weights()]
+        pairs[keras][i].set_weights(weights)
+        pairs[cornu][i].set_weights(weights)
+    y = [Y, np.random.default_rng(9).normal(size=(24, 2)).astype("float32")]
+    logs = {}
+    for lib, mod in ((keras, kd), (cornu, cornu.distillation)):
+        kl = lib.losses.KLDivergence() if lib is keras else "kl_divergence"
+        dist = mod.Distiller(*pairs[lib], distillation_losses=[
+            mod.LogitsDistillation(temperature=2.0, loss=[kl, None]),
+            mod.FeatureDistillation(loss=[None, lib.losses.MeanSquaredError()])],
+            distillation_loss_weights=[1.0, 0.3], student_loss_weight=0.4)
+        dist.compile(optimizer=lib.optimizers.SGD(learning_rate=0.1), loss=[
+            lib.losses.SparseCategoricalCrossentropy(from_logits=True),
+            lib.losses.MeanSquaredError()])
+        if lib is keras:
+            # Keras 3.15 tracks the student losses as a TrackedList, which its own
+            # `tree.map_structure` then refuses against the list of outputs; a plain list
+            # gives Keras's computation.
+            dist.__dict__["_student_loss"] = list(dist._student_loss)
+        logs[lib] = dist.fit(X, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+        logs[lib]["eval"] = [dist.evaluate(X, y, verbose=0, return_dict=True)["total_loss"]]
+    for key, values in logs[keras].items():
+        np.testing.assert_allclose(logs[cornu][key], values, rtol=1e-5, atol=1e-6, err_msg=key)
+    _assert_weights_equal(pairs[keras][1], pairs[cornu][1])
