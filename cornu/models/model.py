@@ -145,7 +145,7 @@ class Model(Trainer, Layer):
         `Embedding`); other layers are left as they are, with a warning.
 
         Args:
-            mode: "int8" or "int4" (Keras's other modes raise `NotImplementedError`).
+            mode: "int8", "int4" or "float8" (GPTQ and AWQ raise `NotImplementedError`).
             config: a `cornu.quantizers.QuantizationConfig` (default: the mode's default).
             filters: which layers to quantize: a regex (or list of regexes) searched in layer
                 names, or a callable taking the layer; None quantizes all.

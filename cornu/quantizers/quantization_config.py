@@ -3,7 +3,7 @@
 from cornu.dtype_policies import QUANTIZATION_MODES
 
 # The modes cornu's layers implement; Keras's others are refused with a clear error.
-SUPPORTED_MODES = ("int8", "int4")
+SUPPORTED_MODES = ("int8", "int4", "float8")
 UNSUPPORTED_MODES = ("gptq", "awq")
 
 

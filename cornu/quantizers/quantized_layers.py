@@ -106,7 +106,7 @@ class QuantizableMixin:
         """Quantizes the layer's weights in place.
 
         Args:
-            mode: "int8" or "int4" (Keras's other modes raise `NotImplementedError`).
+            mode: "int8", "int4" or "float8" (GPTQ and AWQ raise `NotImplementedError`).
             type_check: refuse subclasses (their maths may differ), as Keras does.
             config: a `cornu.quantizers.QuantizationConfig` (default: the mode's default).
         """
@@ -119,11 +119,16 @@ class QuantizableMixin:
             raise self._not_implemented_error(self.quantize)
         if mode not in SUPPORTED_MODES:
             raise unsupported_mode_error(mode)
+        if mode not in self._serialization_spec:
+            raise self._quantization_mode_error(mode)
         self.quantization_config = config
         old = getattr(self, self._float_weight)
         self.__dict__["_build_device"] = old.device
-        values = self._quantized_values(mode, config, old.detach())
-        self._remove_weight(self._float_weight)
+        if mode == "float8":  # the float kernel stays; scales and histories are added
+            values = {}
+        else:
+            values = self._quantized_values(mode, config, old.detach())
+            self._remove_weight(self._float_weight)
         self.quantized_build(self._float_shape(old.shape), mode, config)
         with torch.no_grad():
             for name, value in values.items():
@@ -143,6 +148,8 @@ class QuantizableMixin:
         if mode not in SUPPORTED_MODES:
             raise (unsupported_mode_error(mode) if mode in QUANTIZATION_MODES
                    else self._quantization_mode_error(mode))
+        if mode not in self._serialization_spec:
+            raise self._quantization_mode_error(mode)
         build = getattr(self, f"_{mode}_build")
         build(kernel_shape, config)
         self._is_quantized = True
@@ -225,6 +232,87 @@ def _add_int4_variables(layer, shape, block_size):
         layer.g_idx = _group_index(layer, rows, block_size)
 
 
+_FLOAT8_VARIABLES = ("inputs_scale", "inputs_amax_history", "kernel_scale",
+                     "kernel_amax_history", "outputs_grad_scale", "outputs_grad_amax_history")
+_FLOAT8_SPEC = ("kernel", "bias") + _FLOAT8_VARIABLES
+
+
+def _float8_build(layer):
+    """Keras's float8 training state: a scale and an amax history for the inputs, the kernel
+    and the output gradient. Their "gradient" is their next value (`overwrite_with_gradient`),
+    so the optimizer writes it in."""
+    from cornu.dtype_policies import QuantizedFloat8DTypePolicy
+    length = getattr(layer.dtype_policy, "amax_history_length",
+                     QuantizedFloat8DTypePolicy.default_amax_history_length)
+    for name in _FLOAT8_VARIABLES:
+        history = name.endswith("history")
+        var = layer.add_weight(name=name, shape=(length,) if history else (),
+                               initializer="zeros" if history else "ones", dtype="float32",
+                               trainable=True, autocast=False, overwrite_with_gradient=True)
+        var.overwrite_with_gradient = True
+        setattr(layer, name, var)
+
+
+class _Float8QDQ(torch.autograd.Function):
+    """Quantize-dequantize to float8_e4m3fn; the gradient passes straight through and, in
+    training, the scale and amax history receive their next values."""
+
+    @staticmethod
+    def forward(ctx, x, scale, history, compute, training):
+        ctx.update = None
+        if training:
+            limit = torch.tensor(float(torch.finfo(torch.float8_e4m3fn).max))
+            ctx.update = (quantizers.compute_float8_scale(torch.amax(history, dim=0), scale,
+                                                          limit),
+                          quantizers.compute_float8_amax_history(x, history))
+        return quantizers.quantize_and_dequantize(x, scale, "float8_e4m3fn", compute)
+
+    @staticmethod
+    def backward(ctx, upstream):
+        new_scale, new_history = ctx.update if ctx.update is not None else (None, None)
+        return upstream, new_scale, new_history, None, None
+
+
+class _Float8OutputGradient(torch.autograd.Function):
+    """Identity forward; the output gradient is quantize-dequantized to float8_e5m2, and the
+    gradient's scale and amax history receive their next values."""
+
+    @staticmethod
+    def forward(ctx, x, scale, history, compute):
+        ctx.save_for_backward(scale, history)
+        ctx.compute = compute
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, upstream):
+        scale, history = ctx.saved_tensors
+        limit = torch.tensor(float(torch.finfo(torch.float8_e5m2).max))
+        new_scale = quantizers.compute_float8_scale(torch.amax(history, dim=0), scale, limit)
+        qdq = quantizers.quantize_and_dequantize(upstream, scale, "float8_e5m2", ctx.compute)
+        return qdq, new_scale, quantizers.compute_float8_amax_history(upstream, history), None
+
+
+def _float8_call(layer, inputs, contract):
+    """Keras's float8 forward: `contract` of the float8 quantize-dequantized inputs and
+    kernel, the output gradient in float8_e5m2, then the bias (rounded through bfloat16
+    under a float32 policy, as Keras does) and the activation."""
+    from cornu.layers.layer import current_training
+    compute = layer.compute_dtype
+    training = bool(current_training())
+    x = _Float8QDQ.apply(inputs, layer.inputs_scale, layer.inputs_amax_history, compute,
+                         training)
+    kernel = _Float8QDQ.apply(layer.kernel, layer.kernel_scale, layer.kernel_amax_history,
+                              compute, training)
+    y = _Float8OutputGradient.apply(contract(x, kernel), layer.outputs_grad_scale,
+                                    layer.outputs_grad_amax_history, compute)
+    if layer.bias is not None:
+        bias = layer.bias
+        if compute == "float32":
+            bias = bias.to(torch.bfloat16).to(bias.dtype)
+        y = y + bias
+    return layer.activation(y)
+
+
 def deserialize_quantization_config(config):
     """The `quantization_config` entry of a layer config as an object."""
     if config is None or isinstance(config, QuantizationConfig):
@@ -240,10 +328,17 @@ class DenseQuantization(QuantizableMixin):
     """Quantized `Dense`: an int8 kernel `(input_dim, units)` with one scale per unit."""
 
     _serialization_spec = {"int8": ("kernel", "bias", "kernel_scale"),
-                           "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx")}
+                           "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
+                           "float8": _FLOAT8_SPEC}
 
     def _float_shape(self, shape):
         return tuple(shape)
+
+    def _float8_build(self, kernel_shape, config=None):
+        _float8_build(self)
+
+    def _float8_call(self, inputs):
+        return _float8_call(self, inputs, torch.matmul)
 
     def _quantized_values(self, mode, config, kernel):
         if mode == "int8":
@@ -424,10 +519,18 @@ class EinsumDenseQuantization(QuantizableMixin):
     """Quantized `EinsumDense`: an int8 kernel with scales over its non-reduced axes."""
 
     _serialization_spec = {"int8": ("kernel", "bias", "kernel_scale"),
-                           "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx")}
+                           "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
+                           "float8": _FLOAT8_SPEC}
 
     def _float_shape(self, shape):
         return tuple(shape)
+
+    def _float8_build(self, kernel_shape, config=None):
+        _float8_build(self)
+
+    def _float8_call(self, inputs):
+        return _float8_call(self, inputs,
+                            lambda x, kernel: torch.einsum(self.equation, x, kernel))
 
     def _int4_build(self, kernel_shape, config=None):
         info = self._quantization_info()
@@ -539,6 +642,10 @@ class EmbeddingQuantization(QuantizableMixin):
 
     def _float_shape(self, shape):
         return tuple(shape)
+
+    def _quantization_mode_error(self, mode):
+        return NotImplementedError("Invalid quantization mode. Expected one of ('int8', "
+                                   f"'int4'). Received: quantization_mode={mode}")
 
     def _quantized_values(self, mode, config, table):
         if mode == "int8":

@@ -204,7 +204,7 @@ def compute_float8_scale(amax, scale, dtype_max, margin=0):
     """The next float8 scale from the running `amax` (Transformer Engine's rule); `scale`
     is kept where `amax` is zero or not finite."""
     amax, scale = _as_tensor(amax), _as_tensor(scale)
-    dtype_max = _as_tensor(dtype_max).to(amax.dtype)
+    dtype_max = _as_tensor(dtype_max).to(device=amax.device, dtype=amax.dtype)
     inv = torch.reciprocal(scale)
     sf = dtype_max / amax / (2 ** margin)
     sf = torch.where(amax > 0.0, sf, inv)

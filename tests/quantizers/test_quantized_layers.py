@@ -265,18 +265,19 @@ def test_float_dense_keeps_its_call_path():
     np.testing.assert_array_equal(_np(dense(x)), _np(expected))
 
 
-@pytest.mark.parametrize("mode", ["float8"])
-def test_modes_cornu_does_not_implement_raise_clearly(mode):
-    dense = layers.Dense(2)
-    dense.build((None, 3))
-    with pytest.raises(NotImplementedError, match=f"'{mode}' is not supported by cornu"):
-        dense.quantize(mode)
-    assert dense.quantization_mode is None and dense.kernel.dtype == torch.float32
-    model = cornu.Sequential([cornu.Input((3,)), layers.Dense(2)])
-    with pytest.raises(NotImplementedError, match=f"'{mode}' is not supported by cornu"):
-        model.quantize(mode)
-    with pytest.raises(NotImplementedError, match=f"'{mode}' is not supported by cornu"):
-        layers.Dense(2, dtype=f"{mode}_from_float32").build((None, 3))
+def test_embedding_refuses_float8_like_keras():
+    k = _keras()
+    ours, theirs = layers.Embedding(5, 3), k.layers.Embedding(5, 3)
+    ours.build()
+    theirs.build()
+    with pytest.raises(NotImplementedError) as ours_error:
+        ours.quantize("float8")
+    with pytest.raises(NotImplementedError) as theirs_error:
+        theirs.quantize("float8")
+    assert str(ours_error.value) == str(theirs_error.value)
+    assert ours.quantization_mode is None and ours.embeddings.dtype == torch.float32
+    with pytest.raises(NotImplementedError, match="Expected one of \\('int8', 'int4'\\)"):
+        layers.Embedding(5, 3, dtype="float8_from_float32").build()
 
 
 INT4_CONFIGS = [
@@ -356,3 +357,48 @@ def test_int4_dtype_policy_builds_and_quantizes_like_keras():
         assert [(w.name, tuple(w.shape)) for w in ours.weights] == [
             (w.name, tuple(w.shape)) for w in theirs.weights]
         assert ours.dtype_policy == cornu.dtype_policies.get(policy)
+
+
+@pytest.mark.parametrize("name,args,kwargs,shape", [
+    ("Dense", (), dict(units=5, activation="relu"), (3, 10)),
+    ("EinsumDense", ("abc,cde->abde", (3, 2, 4)), dict(bias_axes="de"), (2, 3, 7)),
+])
+def test_float8_training_steps_match_keras(name, args, kwargs, shape):
+    """Three training steps, each variable updated as Keras's optimizers do: the scales and
+    amax histories take their gradient as their value, the kernel and bias take an SGD step."""
+    k = _keras()
+    theirs, ours = _pair(k, name, *args, input_shape=shape, **kwargs)
+    theirs.bias.assign(RNG.standard_normal(tuple(theirs.bias.shape)).astype("float32"))
+    ours.set_weights([k.ops.convert_to_numpy(w) for w in theirs.get_weights()])
+    theirs.quantize("float8")
+    ours.quantize("float8")
+    assert ours.dtype_policy.name == theirs.dtype_policy.name == "float8_from_float32"
+    assert type(ours.dtype_policy).__name__ == "QuantizedFloat8DTypePolicy"
+    _assert_same_weights(ours, theirs)
+    assert all(getattr(ours, n).overwrite_with_gradient for n in (
+        "inputs_scale", "kernel_amax_history", "outputs_grad_scale"))
+    for step in range(3):
+        x = (RNG.standard_normal(shape) * 3).astype("float32")
+        up = None
+        outputs = []
+        for layer, variables in ((ours, ours.weights), (theirs, [v.value for v in
+                                                                 theirs.weights])):
+            y = layer(torch.tensor(x), training=True)
+            if up is None:
+                up = torch.tensor(RNG.standard_normal(tuple(y.shape)).astype("float32") * 50)
+            (y * up).sum().backward()
+            outputs.append(y.detach().numpy())
+            with torch.no_grad():
+                for w, v in zip(layer.weights, variables):
+                    if "scale" in w.name or "history" in w.name:
+                        v.copy_(v.grad)
+                    else:
+                        v.sub_(0.01 * v.grad)
+                    v.grad = None
+        np.testing.assert_array_equal(outputs[0], outputs[1])
+        _assert_same_weights(ours, theirs)
+    assert float(ours.inputs_scale) != 1.0  # the scales did move
+    # Inference leaves the scales and histories alone.
+    x = torch.tensor(RNG.standard_normal(shape).astype("float32"), requires_grad=True)
+    ours(x).sum().backward()
+    assert ours.inputs_scale.grad is None and ours.kernel_amax_history.grad is None

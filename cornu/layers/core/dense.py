@@ -57,7 +57,7 @@ class Dense(DenseQuantization, Layer):
         if self.quantization_mode is not None:
             self.quantized_build((input_dim, self.units), self.quantization_mode,
                                  self.quantization_config)
-        else:
+        if self.quantization_mode in (None, "float8"):  # float8 trains the float kernel
             self.kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
                                           initializer=self.kernel_initializer,
                                           regularizer=self.kernel_regularizer,

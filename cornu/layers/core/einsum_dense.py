@@ -145,7 +145,7 @@ class EinsumDense(EinsumDenseQuantization, Layer):
             init = _FanAwareInit(init, in_axes, out_axes)
         if self.quantization_mode is not None:
             self.quantized_build(kernel_shape, self.quantization_mode, self.quantization_config)
-        else:
+        if self.quantization_mode in (None, "float8"):  # float8 trains the float kernel
             self.kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape),
                                           initializer=init, regularizer=self.kernel_regularizer,
                                           constraint=self.kernel_constraint)
