@@ -340,6 +340,8 @@ def test_large_graph_weights_go_to_external_data(tmp_path, monkeypatch):
 def test_subclassed_model_never_called():
     with pytest.raises(ValueError, match="has never been called or built.*input_signature"):
         _Subclassed().export("never.onnx", format="onnx")
+    with pytest.raises(ValueError, match="has never been called or built"):
+        cornu.Sequential([cornu.layers.Dense(2)]).export("never.onnx", format="onnx")
 
 
 def test_subclassed_model_never_called_with_signature(tmp_path):
@@ -433,3 +435,40 @@ def test_masked_rnn_that_cannot_be_traced_is_rejected(tmp_path):
     with pytest.raises(RuntimeError, match="could not be exported to ONNX"):
         model.export(path, format="onnx", verbose=False)
     assert os.listdir(tmp_path) == []
+
+
+def test_dict_signature_and_subclassed_dict_inputs(tmp_path):
+    class DictModel(cornu.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = cornu.layers.Dense(2)
+
+        def call(self, inputs):
+            return self.dense(cornu.ops.concatenate([inputs["left"], inputs["right"]], axis=-1))
+
+    model = DictModel()
+    feed = {"left": _rand(2, 3), "right": _rand(2, 1)}
+    model(feed)  # recorded shapes: a dict, its keys name the ONNX inputs
+    path = tmp_path / "sub_dict.onnx"
+    model.export(path, format="onnx", verbose=False)
+    feed = {"left": _rand(5, 3), "right": _rand(5, 1)}
+    session, (y,) = _run(path, feed)
+    assert [i.name for i in session.get_inputs()] == ["left", "right"]
+    np.testing.assert_allclose(y, model.predict(feed, verbose=0), atol=1e-5, rtol=1e-5)
+    # The same structure given as a signature of unnamed InputSpecs.
+    model.export(path, format="onnx", verbose=False, input_signature=[{
+        "left": cornu.InputSpec(shape=(None, 3), dtype="float32"),
+        "right": cornu.InputSpec(shape=(None, 1), dtype="float32")}])
+    _, (y2,) = _run(path, feed)
+    np.testing.assert_allclose(y2, y, atol=1e-6)
+
+
+def test_sequential_without_input_built_by_a_call(tmp_path):
+    model = cornu.Sequential([cornu.layers.Dense(3, activation="relu"), cornu.layers.Dense(1)])
+    model.predict(_rand(2, 4), verbose=0)
+    path = tmp_path / "seq.onnx"
+    model.export(path, format="onnx", verbose=False)
+    x = _rand(6, 4)
+    session, (y,) = _run(path, {model.inputs[0].name: x})
+    assert session.get_inputs()[0].shape == ["batch", 4]
+    np.testing.assert_allclose(y, model.predict(x, verbose=0), atol=1e-5, rtol=1e-5)
