@@ -452,6 +452,24 @@ def test_keras_saved_distiller_loads_in_cornu(tmp_path):
                                rtol=1e-5, atol=1e-6)
 
 
+def test_cornu_saved_distiller_loads_in_keras(tmp_path):
+    _, cdist = _distillers("functional", "logits_and_features")
+    cdist.fit(X, Y, epochs=1, verbose=0)
+    path = tmp_path / "cornu_distiller.keras"
+    cdist.save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loaded = keras.saving.load_model(path)
+    assert isinstance(loaded, kd.Distiller)
+    assert [type(l).__name__ for l in loaded.distillation_losses] == [
+        "LogitsDistillation", "FeatureDistillation"]
+    assert loaded.distillation_losses[1].teacher_layer_name == "t_feat"
+    _assert_weights_equal(loaded.student, cdist.student, atol=0)
+    _assert_weights_equal(loaded.teacher, cdist.teacher, atol=0)
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), cdist.predict(X, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+
+
 def test_trained_student_saves_and_loads_in_keras(tmp_path):
     _, cdist = _distillers("functional", "logits")
     cdist.fit(X, Y, epochs=2, verbose=0)
