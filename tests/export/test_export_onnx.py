@@ -472,3 +472,15 @@ def test_sequential_without_input_built_by_a_call(tmp_path):
     session, (y,) = _run(path, {model.inputs[0].name: x})
     assert session.get_inputs()[0].shape == ["batch", 4]
     np.testing.assert_allclose(y, model.predict(x, verbose=0), atol=1e-5, rtol=1e-5)
+
+
+def test_opset_version(tmp_path, capsys):
+    model = cornu.Sequential([cornu.Input((3,)), cornu.layers.Dense(2, activation="tanh")])
+    path = tmp_path / "opset.onnx"
+    model.export(path, format="onnx", opset_version=18)
+    assert "ONNX graph (opset 18)" in capsys.readouterr().out
+    proto = onnx.load(str(path))
+    assert {o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")} == {18}
+    x = _rand(4, 3)
+    _, (y,) = _run(path, {proto.graph.input[0].name: x})
+    np.testing.assert_allclose(y, model.predict(x, verbose=0), atol=1e-5, rtol=1e-5)
