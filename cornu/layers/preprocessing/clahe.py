@@ -12,8 +12,8 @@ from cornu.layers.preprocessing.base_augmentation import (BaseRandomImageLayer,
 class ContrastLimitedAdaptiveHistogramEqualization(BaseRandomImageLayer):
     """Contrast Limited Adaptive Histogram Equalization, in training and at inference.
 
-    As in Keras, each image is padded at the bottom and right (symmetric padding, as
-    Keras's NumPy semantics have it) to `tile_grid_size` tiles of equal size; each tile
+    As in Keras, each image is padded at the bottom and right (NumPy's "symmetric"
+    padding) to `tile_grid_size` tiles of equal size; each tile
     and channel gets a 256-bin histogram of the values (rescaled from `value_range` to
     `[0, 255]` and truncated to ints), clipped at `clip_limit * tile_pixels / 256` with the
     excess spread evenly over the bins, whose normalized cumulative sum maps values to
