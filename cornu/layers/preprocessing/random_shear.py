@@ -3,6 +3,7 @@
 import torch
 
 from cornu.layers.preprocessing.base_augmentation import BaseAffineLayer, is_number
+from cornu.utils import bounding_boxes as bbox
 
 
 def shear_factor(layer_name, factor, arg):
@@ -52,7 +53,10 @@ class RandomShear(BaseAffineLayer):
         data_format: "channels_last" or "channels_first"; the global image data format by
             default.
         seed: optional int for a reproducible sequence of shears.
-        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+        **kwargs: base layer keyword arguments, such as `name`, `dtype` and
+            `bounding_box_format` (for dict inputs: each box becomes the box around its
+            sheared corners, clipped to the image; Keras 3.15 shears boxes in relative
+            coordinates, which agrees for square images and one shear axis only).
     """
 
     def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear",
@@ -66,10 +70,34 @@ class RandomShear(BaseAffineLayer):
         sign = torch.where(self._uniform((n,), 0.0, 1.0, device) > 0.5, -1.0, 1.0)
         shear_x = self._uniform((n,), *self.x_factor, device)
         shear_y = self._uniform((n,), *self.y_factor, device)
-        return {"shear_factor": torch.stack([shear_x, shear_y], dim=1) * sign[:, None]}
+        shape = (n, height, width, 1) if self.data_format == "channels_last" else (
+            n, 1, height, width)
+        return {"shear_factor": torch.stack([shear_x, shear_y], dim=1) * sign[:, None],
+                "input_shape": shape}
 
     def _transforms(self, transformation, height, width):
         return shear_transforms(transformation["shear_factor"])
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation=None, training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = self._image_hw(transformation["input_shape"])
+        boxes = bbox.convert_format(dict(bounding_boxes), self.bounding_box_format, "xyxy",
+                                    height=height, width=width)
+        b = boxes["boxes"]
+        shear = transformation["shear_factor"].to(device=b.device, dtype=b.dtype)
+        sx, sy = shear[:, 0, None, None], shear[:, 1, None, None]
+        # Input point p goes where the output reads it: the inverse of [[1, sx], [sy, 1]].
+        det = 1.0 - sx * sy
+        x0, y0, x1, y1 = (b[..., k:k + 1] for k in range(4))
+        xs = torch.cat([(x - sx * y) / det for x in (x0, x1) for y in (y0, y1)], dim=-1)
+        ys = torch.cat([(y - sy * x) / det for x in (x0, x1) for y in (y0, y1)], dim=-1)
+        boxes["boxes"] = torch.stack([xs.amin(-1), ys.amin(-1), xs.amax(-1), ys.amax(-1)],
+                                     dim=-1)
+        boxes = bbox.clip_to_image_size(boxes, height=height, width=width,
+                                        bounding_box_format="xyxy")
+        return bbox.convert_format(boxes, "xyxy", self.bounding_box_format, height=height,
+                                   width=width)
 
     def get_config(self):
         config = super().get_config()

@@ -296,8 +296,11 @@ def test_errors():
     data = _data()
     with pytest.raises(ValueError, match="bounding_box_format"):
         layers.RandomFlip()(_copy(data))
-    with pytest.raises(NotImplementedError, match="bounding boxes"):
-        layers.RandomShear(x_factor=0.2, bounding_box_format="xyxy")(_copy(data))
+    # layers without box support refuse them
+    with pytest.raises(ValueError, match="not supported"):
+        layers.RandomElasticTransform(bounding_box_format="xyxy")(_copy(data))
+    with pytest.raises(ValueError, match="bounding boxes"):
+        layers.MixUp(bounding_box_format="xyxy")(_copy(data))
     with pytest.raises(ValueError, match="'boxes' and 'labels'"):
         layers.RandomFlip(bounding_box_format="xyxy")(
             {"images": data["images"], "bounding_boxes": {"boxes": np.zeros((2, 1, 4))}})
@@ -389,3 +392,67 @@ def test_uint8_images_in_dicts():
                                             bounding_box_format="xyxy")(_copy(data))
     assert ours["images"].dtype == torch.float32
     _assert_same(ours, theirs)
+
+
+def _transformation_parity(ours, theirs, data):
+    images = torch.tensor(data["images"])
+    t = ours.get_random_transformation(images, training=True)
+    out = ours.transform_bounding_boxes(_densified(data), t)
+    expected = theirs.transform_bounding_boxes(_densified(data), t)
+    np.testing.assert_allclose(_np(out["boxes"]), _np(expected["boxes"]), atol=1e-5, rtol=0)
+    np.testing.assert_array_equal(_np(out["labels"]), _np(expected["labels"]))
+    np.testing.assert_allclose(_np(ours.transform_images(images, t)),
+                               _np(theirs.transform_images(images, t)), atol=1e-3, rtol=0)
+    return t, out
+
+
+@pytest.mark.parametrize("kwargs", [dict(x_factor=0.3), dict(y_factor=(0.1, 0.4))])
+@pytest.mark.parametrize("fmt", ["xyxy", "center_xywh", "rel_xyxy"])
+def test_shear_one_axis_square_images_match_keras(kwargs, fmt):
+    data = _data(fmt, n=5, seed=8, h=16, w=16)
+    _transformation_parity(layers.RandomShear(bounding_box_format=fmt, seed=2, **kwargs),
+                           keras.layers.RandomShear(bounding_box_format=fmt, **kwargs), data)
+
+
+def test_perspective_matches_keras():
+    data = _data("xyxy", n=6, seed=9)
+    ours = layers.RandomPerspective(factor=(0.5, 0.5), scale=0.5, bounding_box_format="xyxy",
+                                    seed=0)
+    theirs = keras.layers.RandomPerspective(factor=(0.5, 0.5), scale=0.5,
+                                            bounding_box_format="xyxy")
+    t, out = _transformation_parity(ours, theirs, data)
+    assert 0 < int(t["apply_perspective"].sum()) < 6  # some warped, some not
+    kept = _np(~t["apply_perspective"])  # unwarped boxes are only clipped
+    clipped = kb.clip_to_image_size(dict(data["bounding_boxes"]), height=H, width=W)["boxes"]
+    np.testing.assert_array_equal(_np(out["boxes"])[kept], _np(clipped)[kept])
+    # Keras 3.15 returns the boxes in "xyxy" whatever the layer's format; cornu converts
+    # them back.
+    rel = _copy(data)
+    rel["bounding_boxes"]["boxes"] = _np(kb.convert_format(data["bounding_boxes"]["boxes"],
+                                                          "xyxy", "rel_yxyx", height=H,
+                                                          width=W))
+    ours_rel = layers.RandomPerspective(factor=0.8, scale=0.5, bounding_box_format="rel_yxyx")
+    boxes = ours_rel.transform_bounding_boxes(_densified(rel), t)["boxes"]
+    np.testing.assert_allclose(
+        _np(boxes), _np(kb.convert_format(out["boxes"], "xyxy", "rel_yxyx", height=H, width=W)),
+        atol=1e-5)
+
+
+@pytest.mark.parametrize("layer", [
+    lambda: layers.RandomShear(x_factor=(0.2, 0.2), y_factor=(0.1, 0.1), seed=1,
+                               interpolation="nearest", fill_mode="constant",
+                               bounding_box_format="xyxy"),
+    lambda: layers.RandomShear(y_factor=(0.3, 0.3), seed=2, interpolation="nearest",
+                               fill_mode="constant", bounding_box_format="xyxy"),
+    lambda: layers.RandomPerspective(factor=1.0, scale=0.3, seed=3, interpolation="nearest",
+                                     bounding_box_format="xyxy"),
+])
+def test_shear_and_perspective_boxes_follow_the_pixels(layer):
+    # non-square images, both shear axes: where Keras 3.15's shear boxes drift
+    box = [4, 3, 9, 7]
+    data = {"images": np.stack([_blob_image(box)] * 4),
+            "bounding_boxes": {"boxes": np.array([[box]] * 4, "float32"),
+                               "labels": np.ones((4, 1), "int32")}}
+    out = layer()(data)
+    for img, b in zip(out["images"], out["bounding_boxes"]["boxes"]):
+        np.testing.assert_allclose(_np(b[0]), _blob_box(img), atol=1.01, rtol=0)
