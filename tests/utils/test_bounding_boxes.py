@@ -241,3 +241,15 @@ def test_namespace_matches_keras():
     import cornu
     public = {n for n in dir(kb) if not n.startswith("_")}
     assert public <= set(dir(cornu.utils.bounding_boxes))
+
+
+@pytest.mark.parametrize("name", ["convert_format", "clip_to_image_size", "affine_transform",
+                                  "crop", "pad", "encode_box_to_deltas",
+                                  "decode_deltas_to_boxes", "compute_iou", "compute_ciou"])
+def test_signatures_match_keras(name):
+    import inspect
+
+    def params(fn):
+        return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
+
+    assert params(getattr(cb, name)) == params(getattr(kb, name))

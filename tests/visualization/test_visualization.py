@@ -304,3 +304,15 @@ def test_namespace_and_lazy_matplotlib():
             "v.draw_segmentation_masks(np.zeros((1, 2, 2, 3)), np.zeros((1, 2, 2, 1), 'int32'));"
             "assert 'matplotlib' not in sys.modules, 'matplotlib loaded'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("name", ["draw_bounding_boxes", "draw_segmentation_masks",
+                                  "plot_image_gallery", "plot_bounding_box_gallery",
+                                  "plot_segmentation_mask_gallery"])
+def test_signatures_match_keras(name):
+    import inspect
+
+    def params(fn):
+        return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
+
+    assert params(getattr(visualization, name)) == params(getattr(keras.visualization, name))
