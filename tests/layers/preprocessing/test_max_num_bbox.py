@@ -78,3 +78,13 @@ def test_config_and_output_shape():
     with pytest.raises(KeyError, match="unsupported keys"):
         layer.compute_output_shape({"bounding_boxes": {"boxes": (1, 2, 4), "labels": (1, 2),
                                                        "scores": (1, 2)}})
+
+
+def test_serialization_both_ways():
+    import cornu
+    theirs = keras.layers.MaxNumBoundingBoxes(5, bounding_box_format="center_xywh")
+    ours = cornu.saving.deserialize_keras_object(keras.saving.serialize_keras_object(theirs))
+    assert isinstance(ours, layers.MaxNumBoundingBoxes)
+    assert (ours.max_number, ours.bounding_box_format) == (5, "center_xywh")
+    back = keras.saving.deserialize_keras_object(cornu.saving.serialize_keras_object(ours))
+    assert isinstance(back, keras.layers.MaxNumBoundingBoxes) and back.max_number == 5
