@@ -145,7 +145,7 @@ class Functional(Model):
         return [layer for layer in self._graph_layers if not isinstance(layer, OpLayer)]
 
     @property
-    def _operations(self):
+    def operations(self):
         """Every step of the graph: the layers and the operations applied to symbolic tensors."""
         return list(self._graph_layers)
 

@@ -46,7 +46,7 @@ def functional_config(model):
     """Keras 3's `get_config()` of a Functional model."""
     node_ids = {id(n) for n in model._nodes}
     layers = []
-    for layer in model._operations:
+    for layer in model.operations:
         entry = serialize_keras_object(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [

@@ -49,6 +49,7 @@ KERAS_OP_OPTIONS = {
     'diff': ('n', 'axis'),
     'dot_product_attention': ('is_causal', 'flash_attention', 'attn_logits_soft_cap'),
     'dsplit': ('indices_or_sections',),
+    'einsum': ('subscripts',),
     'elu': ('alpha',),
     'empty_like': ('dtype',),
     'expand_dims': ('axis',),

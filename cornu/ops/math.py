@@ -134,19 +134,9 @@ def outer(x1, x2):
     return torch.outer(_t(x1).flatten(), _t(x2).flatten())
 
 
+@symbolic_op
 def einsum(subscripts, *operands):
-    from cornu.backend.keras_tensor import KerasTensor
-    if any(isinstance(o, KerasTensor) for o in operands):
-        from cornu.layers.core.op_layer import OpLayer
-        return OpLayer("_einsum_positional", {"subscripts": subscripts})(*operands)
     return torch.einsum(subscripts, *[_t(o) for o in operands])
-
-
-def _einsum_positional(*operands, subscripts):
-    return torch.einsum(subscripts, *operands)
-
-
-_einsum_positional.__wrapped__ = _einsum_positional
 
 
 def _axis(axis):

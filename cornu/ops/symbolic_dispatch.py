@@ -85,16 +85,18 @@ def call_with_operands(fn, options, operands, kwargs):
     """
     if not options:
         return fn(*operands, **kwargs)
-    kwargs, operands, filled = dict(kwargs), list(operands), []
+    kwargs, operands, leading = dict(kwargs), list(operands), []
     for name, param in _parameters(fn):
-        if param.kind is param.VAR_POSITIONAL:  # `meshgrid(*x, indexing=...)`
-            return fn(*[kwargs.pop(n) for n in filled], *operands, **kwargs)
+        if param.kind is param.VAR_POSITIONAL:
+            # `meshgrid(*x, indexing=...)`, `einsum(subscripts, *operands)`: what comes
+            # before `*args` can only be passed by position.
+            return fn(*[kwargs.pop(n) for n in leading], *operands, **kwargs)
+        leading.append(name)
         if not operands:
             break
         if param.kind is param.VAR_KEYWORD or name in options or name in kwargs:
             continue
         kwargs[name] = operands.pop(0)
-        filled.append(name)
     if operands:
         raise TypeError(f"{fn.__name__}() got {len(operands)} more operands than it takes")
     return fn(**kwargs)

@@ -3,7 +3,7 @@
 import html
 import os
 
-from cornu.utils import tree
+from cornu.utils import naming, tree
 
 _INSTALL_GRAPHVIZ = (
     "`plot_model` needs Graphviz's `dot` program: install it with your system's package "
@@ -40,7 +40,7 @@ def _shape_text(tensors):
 
 def _layer_label(layer, show_shapes, show_dtype, show_layer_names, show_layer_activations,
                  show_trainable):
-    cls = type(layer).__name__
+    cls = naming.display_class_name(layer)
     title = f"{html.escape(layer.name)} ({cls})" if show_layer_names else cls
     rows = [f'<tr><td colspan="2" bgcolor="black"><font color="white"><b>{title}</b></font></td></tr>']
     if show_layer_activations and hasattr(layer, "activation"):
@@ -61,7 +61,7 @@ def _layer_label(layer, show_shapes, show_dtype, show_layer_names, show_layer_ac
 
 def _graph_layers_and_edges(model):
     """(layers, edges) of a model: edges are pairs of layers, from producer to consumer."""
-    layers = list(getattr(model, "_operations", model.layers))
+    layers = list(getattr(model, "operations", model.layers))
     input_layer = getattr(model, "_input_layer", None)
     if input_layer is not None and input_layer not in layers:  # Sequential
         layers = [input_layer] + layers

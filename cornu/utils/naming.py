@@ -30,6 +30,11 @@ def auto_name(obj_or_class_name):
     return uniquify(to_snake_case(obj_or_class_name))
 
 
+def display_class_name(layer):
+    """The class name Keras shows for a layer, or for an operation node (`Add` for `x + y`)."""
+    return getattr(layer, "operation_class_name", None) or type(layer).__name__
+
+
 def reset_uids():
     """Forgets every name handed out so far (used by `clear_session`)."""
     with _lock:

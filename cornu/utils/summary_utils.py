@@ -7,7 +7,7 @@ import rich.console
 import rich.markup
 import rich.table
 
-from cornu.utils import io_utils, tree
+from cornu.utils import io_utils, naming, tree
 
 
 def count_params(weights):
@@ -107,7 +107,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
             "Build it first: call it on data, call `model.build(input_shape)`, or give the first "
             "layer an `input_shape`.")
     sequential_like = _is_sequential_like(model)
-    layers = getattr(model, "_operations", model.layers)  # Keras lists operations too
+    layers = getattr(model, "operations", model.layers)  # Keras lists operations too
     relevant = {id(n) for n in getattr(model, "_nodes", [])} or None
     if sequential_like:
         default_length, positions = 88, positions or [0.45, 0.80, 1.0]
@@ -135,7 +135,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     table = rich.table.Table(*columns, width=line_length, show_lines=True)
 
     def fields(layer, prefix=""):
-        name = f"{rich.markup.escape(prefix + layer.name)} ({_symbol(type(layer).__name__)})"
+        name = f"{rich.markup.escape(prefix + layer.name)} ({_symbol(naming.display_class_name(layer))})"
         if not layer.built:
             params = f"{_number(0)} (unbuilt)"
         else:

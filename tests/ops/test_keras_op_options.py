@@ -72,6 +72,7 @@ GRAPHS = {
         ((x > 0) & (x <= 0.5)) | ~(x != 1.0) ^ (x < -1) | (0.25 >= x), "float32"),
     "floordiv_mod_rpow": lambda ops, x: x // 0.5 + x % 0.3 + 2.0 ** x + round(x),
     "tensor_methods": lambda ops, x: x.reshape((-1, 1, 6)).squeeze(1),
+    "einsum": lambda ops, x: ops.einsum("bi,bj->bij", x, ops.sin(x)),
     "pad_repeat": lambda ops, x: ops.repeat(ops.pad(x, [[0, 0], [1, 2]]), 2, 1),
 }
 
@@ -135,6 +136,8 @@ def test_graph_moves_both_ways(graph, tmp_path):
     lambda ops, x: ops.pinv(x[:3, :3], rcond=0.5),
     lambda ops, x: ops.slice(inputs=x, start_indices=(1, 0), shape=(2, 3)),
     lambda ops, x: ops.stop_gradient(variable=ops.convert_to_tensor(x)),
+    lambda ops, x: ops.einsum("ij,kj->ik", x, x[:2]),
+    lambda ops, x: ops.einsum("ij,j", x, x[0]),
 ])
 def test_keras_signatures_give_keras_results(call):
     x = np.random.default_rng(1).normal(size=(4, 6)).astype("float32")

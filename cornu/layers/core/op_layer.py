@@ -9,6 +9,7 @@ import re
 from cornu.layers.layer import Layer
 from cornu.ops.keras_op_options import KERAS_OP_OPTIONS
 from cornu.ops.symbolic_dispatch import call_with_operands
+from cornu.utils.naming import auto_name
 
 # Keras's ops outside `keras.src.ops.numpy`, by module (ops of `cornu.ops.image` are named
 # "image.<op>" and live in `keras.src.ops.image`).
@@ -84,6 +85,8 @@ class OpLayer(Layer):
     """
 
     def __init__(self, op_name, op_kwargs=None, **kwargs):
+        if kwargs.get("name") is None:  # named as Keras names the operation: add, add_1, ...
+            kwargs["name"] = auto_name(keras_op_class(op_name))
         super().__init__(**kwargs)
         self.op_name = op_name
         self.op_kwargs = dict(op_kwargs or {})
@@ -94,6 +97,11 @@ class OpLayer(Layer):
         fn = resolve_op(self.op_name).__wrapped__
         return call_with_operands(fn, KERAS_OP_OPTIONS.get(self.op_name, ()), args,
                                   {**kwargs, **self.op_kwargs})
+
+    @property
+    def operation_class_name(self):
+        """Keras's class for this operation (`Add`), which `summary()` and `plot_model` show."""
+        return keras_op_class(self.op_name)
 
     def get_config(self):
         config = super().get_config()
