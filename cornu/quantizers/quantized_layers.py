@@ -38,7 +38,9 @@ class _StraightThrough(torch.autograd.Function):
         return ctx.backward_fn(upstream), None, None
 
 
-def _straight_through(inputs, forward_fn, backward_fn):
+def _straight_through(inputs, forward_fn, backward_fn, compute=None):
+    if compute is not None and inputs.is_floating_point():
+        inputs = inputs.to(compute)  # Keras casts float inputs to the compute dtype
     if torch.is_grad_enabled() and inputs.requires_grad:
         return _StraightThrough.apply(inputs, forward_fn, backward_fn)
     return forward_fn(inputs)
@@ -299,14 +301,17 @@ def _float8_call(layer, inputs, contract):
     from cornu.layers.layer import current_training
     compute = layer.compute_dtype
     training = bool(current_training())
+    if inputs.is_floating_point():
+        inputs = inputs.to(to_torch_dtype(compute))
     x = _Float8QDQ.apply(inputs, layer.inputs_scale, layer.inputs_amax_history, compute,
                          training)
-    kernel = _Float8QDQ.apply(layer.kernel, layer.kernel_scale, layer.kernel_amax_history,
-                              compute, training)
+    # Variables are read in the compute dtype, as Keras autocasts them.
+    kernel = _Float8QDQ.apply(layer.kernel.to(to_torch_dtype(compute)), layer.kernel_scale,
+                              layer.kernel_amax_history, compute, training)
     y = _Float8OutputGradient.apply(contract(x, kernel), layer.outputs_grad_scale,
                                     layer.outputs_grad_amax_history, compute)
     if layer.bias is not None:
-        bias = layer.bias
+        bias = layer.bias.to(to_torch_dtype(compute))
         if compute == "float32":
             bias = bias.to(torch.bfloat16).to(bias.dtype)
         y = y + bias
@@ -382,9 +387,9 @@ class DenseQuantization(QuantizableMixin):
                 return torch.matmul(x, float_kernel())
 
         x = _straight_through(inputs, forward,
-                              lambda upstream: torch.matmul(upstream, float_kernel().T))
+                              lambda upstream: torch.matmul(upstream, float_kernel().T), compute)
         if self.bias is not None:
-            x = x + self.bias
+            x = x + self.bias.to(x.dtype)
         return self.activation(x)
 
     def _int8_build(self, kernel_shape, config=None):
@@ -410,9 +415,9 @@ class DenseQuantization(QuantizableMixin):
         def backward(upstream):
             return torch.matmul(upstream, (kernel.to(compute) / kernel_scale).T)
 
-        x = _straight_through(inputs, forward, backward)
+        x = _straight_through(inputs, forward, backward, compute)
         if self.bias is not None:
-            x = x + self.bias
+            x = x + self.bias.to(x.dtype)
         return self.activation(x)
 
 
@@ -566,9 +571,9 @@ class EinsumDenseQuantization(QuantizableMixin):
             return torch.einsum(self.equation, x, kernel)
 
         x = _straight_through(inputs, forward, lambda upstream: torch.einsum(
-            info.gradient_equation, upstream, kernel))
+            info.gradient_equation, upstream, kernel), compute)
         if self.bias is not None:
-            x = x + self.bias
+            x = x + self.bias.to(x.dtype)
         return self.activation(x)
 
     def _quantization_info(self):
@@ -623,9 +628,9 @@ class EinsumDenseQuantization(QuantizableMixin):
         def backward(upstream):
             return torch.einsum(info.gradient_equation, upstream, float_kernel())
 
-        x = _straight_through(inputs, forward, backward)
+        x = _straight_through(inputs, forward, backward, compute)
         if self.bias is not None:
-            x = x + self.bias
+            x = x + self.bias.to(x.dtype)
         return self.activation(x)
 
 

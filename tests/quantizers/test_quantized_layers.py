@@ -433,3 +433,33 @@ def test_float8_fit_matches_keras(optimizer):
     # The histories recorded the inputs' and gradients' maxima.
     assert float(ours.layers[0].inputs_amax_history.detach().max()) > 0
     assert float(ours.layers[1].outputs_grad_amax_history.detach().max()) > 0
+
+
+_MIXED_LAYERS = [
+    ("Dense", (), dict(units=5, activation="gelu"), (3, 10)),
+    ("EinsumDense", ("abc,cde->abde", (3, 2, 4)), dict(bias_axes="de"), (2, 3, 7)),
+    ("Embedding", (10, 6), dict(), (3, 4)),
+]
+
+
+# Embedding has no float8 mode (see test_embedding_refuses_float8_like_keras).
+@pytest.mark.parametrize("mode,name,args,kwargs,shape", [
+    (mode,) + case for mode in ("int8", "int4", "float8") for case in _MIXED_LAYERS
+    if not (mode == "float8" and case[0] == "Embedding")])
+def test_quantized_layers_under_mixed_bfloat16_match_keras(mode, name, args, kwargs, shape):
+    k = _keras()
+    theirs = getattr(k.layers, name)(*args, dtype="mixed_bfloat16", **kwargs)
+    ours = getattr(layers, name)(*args, dtype="mixed_bfloat16", **kwargs)
+    theirs.build(shape)
+    ours.build(shape)
+    ours.set_weights([k.ops.convert_to_numpy(w) for w in theirs.get_weights()])
+    theirs.quantize(mode)
+    ours.quantize(mode)
+    assert ours.dtype_policy.name == theirs.dtype_policy.name
+    assert ours.compute_dtype == "bfloat16" and ours.variable_dtype == "float32"
+    _assert_same_weights(ours, theirs)
+    x = (RNG.integers(0, 10, shape) if name == "Embedding"
+         else (RNG.standard_normal(shape) * 2).astype("float32"))
+    got, expected = ours(torch.tensor(x)), theirs(k.ops.convert_to_tensor(x))
+    assert got.dtype == torch.bfloat16 == expected.dtype
+    np.testing.assert_array_equal(got.detach().float().numpy(), expected.detach().float().numpy())
