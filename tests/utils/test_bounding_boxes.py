@@ -253,3 +253,18 @@ def test_signatures_match_keras(name):
         return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
 
     assert params(getattr(cb, name)) == params(getattr(kb, name))
+
+
+def test_clip_to_image_size_one_hot_labels():
+    # Keras 3.15 fails on labels with a class axis; cornu sets a dropped box's row to -1.
+    boxes = np.array([[[1, 1, 5, 5], [-9, -9, -1, -1]], [[0, 0, 3, 3], [20, 2, 30, 8]]],
+                     "float32")
+    labels = np.eye(3, dtype="float32")[[[0, 1], [2, 0]]]
+    out = cb.clip_to_image_size({"boxes": boxes, "labels": labels}, height=12, width=16)
+    flat = kb.clip_to_image_size({"boxes": boxes, "labels": np.argmax(labels, -1)},
+                                 height=12, width=16)
+    _same(out["boxes"], flat["boxes"])
+    dropped = np.asarray(flat["labels"]) == -1
+    expected = np.where(dropped[..., None], -1.0, labels).astype("float32")
+    np.testing.assert_array_equal(out["labels"].numpy(), expected)
+    assert dropped.sum() == 2

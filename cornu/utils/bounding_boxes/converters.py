@@ -214,7 +214,8 @@ def clip_to_image_size(bounding_boxes, height=None, width=None, bounding_box_for
 
     Args:
         bounding_boxes: a dict with `"boxes"` of shape `(N, 4)` or `(batch, N, 4)` and
-            optionally `"labels"` of shape `(N,)` or `(batch, N)`.
+            optionally `"labels"` of shape `(N,)` or `(batch, N)` (or with a class axis,
+            `(..., N, C)`, which Keras 3.15 refuses).
         height: image height (required for `"xyxy"`).
         width: image width (required for `"xyxy"`).
         bounding_box_format: `"xyxy"` or `"rel_xyxy"` (clipped to [0, 1]).
@@ -240,9 +241,11 @@ def clip_to_image_size(bounding_boxes, height=None, width=None, bounding_box_for
     boxes = _cat([torch.clip(x1, zero, high_x), torch.clip(y1, zero, high_y),
                   torch.clip(x2, zero, high_x), torch.clip(y2, zero, high_y)])
     if labels is not None:
-        areas = _compute_area(boxes).squeeze(-1)
-        labels = torch.where(areas > 0, to_tensor(labels).to(boxes.device),
-                             to_tensor(-1).to(boxes.device))
+        labels = to_tensor(labels).to(boxes.device)
+        keep = _compute_area(boxes).squeeze(-1) > 0
+        # Labels with a class axis (one-hot, `(..., N, C)`) are set to -1 across it.
+        keep = keep.reshape(keep.shape + (1,) * (labels.dim() - keep.dim()))
+        labels = torch.where(keep, labels, to_tensor(-1).to(boxes.device))
     result = bounding_boxes.copy()
     result["boxes"] = boxes
     if labels is not None:
