@@ -86,7 +86,9 @@ def test_rotation_matches_keras_on_xyxy(factor):
     ours = layers.RandomRotation(factor, bounding_box_format="xyxy")(_copy(data))
     theirs = keras.layers.RandomRotation(factor, bounding_box_format="xyxy")(_copy(data))
     _assert_same(ours, theirs, keys=("images",))
-    # masks go through the same rotation with nearest interpolation
+    # masks go through the same rotation with nearest interpolation (Keras 3.15's own dict
+    # call rotates them with a scrambled matrix: its torch affine_transform swaps entries of
+    # the transformation's "rotation_matrix" in place while transforming the images)
     nearest = keras.layers.RandomRotation(factor, interpolation="nearest")(
         data["segmentation_masks"])
     np.testing.assert_array_equal(_np(ours["segmentation_masks"]), _np(nearest))
