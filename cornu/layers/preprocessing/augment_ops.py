@@ -19,11 +19,13 @@ COLOR = ["random_brightness", "random_color_degeneration", "random_contrast",
          "random_sharpness"]
 
 
-def build(name, factor, value_range, interpolation, seed, data_format, dtype):
+def build(name, factor, value_range, interpolation, seed, data_format, dtype,
+          bounding_box_format=None):
     """The augmentation layer `name` for a `(lower, upper)` strength `factor`."""
     geometric = dict(interpolation=interpolation, seed=seed, data_format=data_format,
-                     dtype=dtype)
-    color = dict(value_range=value_range, seed=seed, data_format=data_format, dtype=dtype)
+                     dtype=dtype, bounding_box_format=bounding_box_format)
+    color = dict(value_range=value_range, seed=seed, data_format=data_format, dtype=dtype,
+                 bounding_box_format=bounding_box_format)
     if name == "random_shear":
         return RandomShear(x_factor=factor, y_factor=factor, **geometric)
     if name == "random_translation":
@@ -43,7 +45,9 @@ def build(name, factor, value_range, interpolation, seed, data_format, dtype):
     if name == "random_posterization":
         return RandomPosterization(factor=max(1, int(8 * factor[1])), **color)
     if name == "auto_contrast":
-        return AutoContrast(value_range=value_range, data_format=data_format, dtype=dtype)
+        return AutoContrast(value_range=value_range, data_format=data_format, dtype=dtype,
+                            bounding_box_format=bounding_box_format)
     if name == "equalization":
-        return Equalization(value_range=value_range, data_format=data_format, dtype=dtype)
+        return Equalization(value_range=value_range, data_format=data_format, dtype=dtype,
+                            bounding_box_format=bounding_box_format)
     raise ValueError(f"Unknown augmentation {name!r}")

@@ -21,7 +21,9 @@ class RandAugment(BaseRandomImageLayer):
         seed: optional int for a reproducible sequence of draws.
         data_format: "channels_last" or "channels_first"; the global image data format by
             default.
-        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+        **kwargs: base layer keyword arguments, such as `name`, `dtype` and
+            `bounding_box_format` (dict inputs: boxes and segmentation masks go through the
+            same picked operations as the images, one after the other).
     """
 
     _AUGMENT_LAYERS = ["random_shear", "random_translation", "random_rotation",
@@ -42,18 +44,49 @@ class RandAugment(BaseRandomImageLayer):
         for name in self._AUGMENT_LAYERS:
             setattr(self, name, augment_ops.build(name, self.factor, value_range,
                                                   interpolation, seed, self.data_format,
-                                                  self.dtype_policy))
+                                                  self.dtype_policy,
+                                                  self.bounding_box_format))
 
-    def call(self, inputs, training=True):
-        self._check_images(inputs)
-        images = inputs.to(self._compute_torch_dtype)
+    def get_random_transformation(self, data, training=True, seed=None):
+        """`{"layers": [the picked layers' names], "transforms": [their transformations]}`."""
         if not training:
+            return None
+        with self._seeded(seed):
+            picks = [self._randint(len(self._AUGMENT_LAYERS)) for _ in range(self.num_ops)]
+        names = [self._AUGMENT_LAYERS[index] for index in picks]
+        # Every operation keeps the image size, so each draws from the input's shape.
+        transforms = [getattr(self, name).get_random_transformation(data, training=True)
+                      for name in names]
+        return {"layers": names, "transforms": transforms}
+
+    def _steps(self, transformation):
+        return zip((getattr(self, name) for name in transformation["layers"]),
+                   transformation["transforms"])
+
+    def transform_images(self, images, transformation=None, training=True):
+        images = images.to(self._compute_torch_dtype)
+        if not training or transformation is None:
             return images
-        picks = [self._randint(len(self._AUGMENT_LAYERS)) for _ in range(self.num_ops)]
-        for index in picks:
-            layer = getattr(self, self._AUGMENT_LAYERS[index])
-            images = layer(images, training=True).to(self._compute_torch_dtype)
+        for layer, t in self._steps(transformation):
+            images = layer.transform_images(images, t, training=True)
+            images = images.to(self._compute_torch_dtype)
         return images
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation=None, training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        for layer, t in self._steps(transformation):
+            bounding_boxes = layer.transform_bounding_boxes(bounding_boxes, t, training=True)
+        return bounding_boxes
+
+    def transform_segmentation_masks(self, segmentation_masks, transformation=None,
+                                     training=True):
+        if not training or transformation is None:
+            return segmentation_masks
+        for layer, t in self._steps(transformation):
+            segmentation_masks = layer.transform_segmentation_masks(segmentation_masks, t,
+                                                                    training=True)
+        return segmentation_masks
 
     def get_config(self):
         config = super().get_config()

@@ -458,3 +458,35 @@ def test_shear_and_perspective_boxes_follow_the_pixels(layer):
     out = layer()(data)
     for img, b in zip(out["images"], out["bounding_boxes"]["boxes"]):
         np.testing.assert_allclose(_np(b[0]), _blob_box(img), atol=1.01, rtol=0)
+
+
+# seeds whose picks chain geometric operations: rotation, shear, contrast, translation;
+# translation, rotation twice
+@pytest.mark.parametrize("seed", [56, 10])
+def test_rand_augment_moves_boxes_through_its_picked_operations(seed):
+    data = _data("xyxy", n=3, seed=12, masks=True)
+    twin = layers.RandAugment(num_ops=4, seed=seed)
+    layer = layers.RandAugment(num_ops=4, seed=seed, bounding_box_format="xyxy")
+    t = layer.get_random_transformation(torch.tensor(data["images"]))
+    geometric = [n for n in t["layers"] if n in ("random_rotation", "random_translation",
+                                                  "random_shear")]
+    assert len(geometric) >= 3
+    out = layers.RandAugment(num_ops=4, seed=seed, bounding_box_format="xyxy")(_copy(data))
+    # the images are those of a plain call with the same seed
+    np.testing.assert_array_equal(_np(out["images"]), _np(twin(data["images"])))
+    boxes = _densified(data)
+    references = {"random_translation": keras.layers.RandomTranslation(0.1, 0.1,
+                                                                       bounding_box_format="xyxy"),
+                  "random_rotation": keras.layers.RandomRotation(0.1,
+                                                                 bounding_box_format="xyxy"),
+                  "random_shear": layer.random_shear}  # tested against Keras above
+    for name, step in zip(t["layers"], t["transforms"]):
+        if name in references:
+            boxes = references[name].transform_bounding_boxes(boxes, step)
+    np.testing.assert_allclose(_np(out["bounding_boxes"]["boxes"]), _np(boxes["boxes"]),
+                               atol=1e-5)
+    np.testing.assert_array_equal(_np(out["bounding_boxes"]["labels"]), _np(boxes["labels"]))
+    assert tuple(out["segmentation_masks"].shape) == data["segmentation_masks"].shape
+    inference = layer(_copy(data), training=False)
+    np.testing.assert_array_equal(_np(inference["bounding_boxes"]["boxes"]),
+                                  data["bounding_boxes"]["boxes"])
