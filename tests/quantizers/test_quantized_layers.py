@@ -463,3 +463,22 @@ def test_quantized_layers_under_mixed_bfloat16_match_keras(mode, name, args, kwa
     got, expected = ours(torch.tensor(x)), theirs(k.ops.convert_to_tensor(x))
     assert got.dtype == torch.bfloat16 == expected.dtype
     np.testing.assert_array_equal(got.detach().float().numpy(), expected.detach().float().numpy())
+
+
+@pytest.mark.parametrize("mode", ["int8", "float8"])
+def test_quantized_model_fits_the_same_with_jit_compile(mode):
+    import copy
+
+    model = cornu.Sequential([cornu.Input((6,)), layers.Dense(8, activation="relu"),
+                              layers.EinsumDense("ab,bc->ac", 3, bias_axes="c")])
+    model.quantize(mode)
+    eager, compiled = copy.deepcopy(model), copy.deepcopy(model)
+    x = RNG.standard_normal((32, 6)).astype("float32")
+    y = RNG.standard_normal((32, 3)).astype("float32")
+    eager.compile(optimizer="adam", loss="mse")
+    compiled.compile(optimizer="adam", loss="mse", jit_compile=True)
+    h_eager = eager.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0).history
+    h_compiled = compiled.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(h_compiled["loss"], h_eager["loss"], rtol=1e-4)
+    for a, b in zip(compiled.weights, eager.weights):
+        np.testing.assert_allclose(_np(a), _np(b), rtol=1e-4, atol=1e-4, err_msg=a.name)
