@@ -12,6 +12,7 @@ from cornu.quantizers.quantizers import (
     AbsMaxQuantizer,
     Quantizer,
     abs_max_quantize,
+    abs_max_quantize_grouped_with_zero_point,
     compute_float8_amax_history,
     compute_float8_scale,
     fake_quant_with_min_max_vars,

@@ -200,7 +200,8 @@ def _int4_values(config, kernel, per_channel_quantizer):
     (with zero points) when the config has a block size, else one scale per column."""
     block_size = config.block_size if isinstance(config, Int4QuantizationConfig) else None
     if is_grouped(block_size):
-        q, scale, zero = quantizers.grouped_abs_max_quantize(kernel, block_size)
+        q, scale, zero = quantizers.abs_max_quantize_grouped_with_zero_point(
+            kernel, block_size, to_numpy=True)
         return {"kernel": q, "kernel_scale": scale, "kernel_zero": zero}
     q, scale = per_channel_quantizer(kernel, to_numpy=True)
     return {"kernel": q, "kernel_scale": scale.squeeze(0)}
@@ -380,8 +381,9 @@ class DenseQuantization(QuantizableMixin):
                 return _matmul(x, unpacked).to(compute) / scale
         else:
             def float_kernel():
-                return quantizers.dequantize_groups(unpacked, kernel_scale, self.kernel_zero,
-                                                    self.g_idx, group_axis=0).to(compute)
+                return quantizers.dequantize_with_sz_map(
+                    unpacked, kernel_scale, self.kernel_zero, self.g_idx,
+                    group_axis=0).to(compute)
 
             def forward(x):
                 return torch.matmul(x, float_kernel())
@@ -559,8 +561,8 @@ class EinsumDenseQuantization(QuantizableMixin):
         if self._int4_block_size is None:
             kernel = unpacked.to(compute) / kernel_scale
         else:
-            kernel = quantizers.dequantize_groups(unpacked, kernel_scale, self.kernel_zero,
-                                                  self.g_idx, group_axis=0).to(compute)
+            kernel = quantizers.dequantize_with_sz_map(unpacked, kernel_scale, self.kernel_zero,
+                                                       self.g_idx, group_axis=0).to(compute)
         kernel = kernel.reshape(self.original_kernel_shape)
 
         def forward(x):
@@ -661,7 +663,8 @@ class EmbeddingQuantization(QuantizableMixin):
         block_size = config.block_size if isinstance(config, Int4QuantizationConfig) else None
         if is_grouped(block_size):
             # Groups run along each row: quantize the transposed table in groups of rows.
-            q, scale, zero = quantizers.grouped_abs_max_quantize(table.T, block_size)
+            q, scale, zero = quantizers.abs_max_quantize_grouped_with_zero_point(
+                table.T, block_size, to_numpy=True)
             values = {"embeddings": q.T, "embeddings_scale": scale.T, "embeddings_zero": zero.T}
         else:
             quantizer = QuantizationConfig.weight_quantizer_or_default(
@@ -698,8 +701,8 @@ class EmbeddingQuantization(QuantizableMixin):
         scale = self.embeddings_scale.to(compute)[inputs]
         if self._int4_block_size is None:
             return rows / scale.unsqueeze(-1)
-        return quantizers.dequantize_groups(rows, scale, self.embeddings_zero[inputs],
-                                            self.g_idx, group_axis=-1)
+        return quantizers.dequantize_with_sz_map(rows, scale, self.embeddings_zero[inputs],
+                                                 self.g_idx, group_axis=-1)
 
     def _int8_build(self, embeddings_shape, config=None):
         self.embeddings = self.add_weight(name="embeddings", shape=embeddings_shape,

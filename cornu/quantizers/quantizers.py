@@ -293,44 +293,62 @@ def unpack_int4(packed, orig_len, axis=0, dtype="int8"):
     return torch.movedim(out, 0, axis)
 
 
-def grouped_abs_max_quantize(inputs, block_size, value_range=(-8, 7), dtype="int8",
-                             epsilon=_epsilon()):
+def abs_max_quantize_grouped_with_zero_point(inputs, block_size, value_range=(-8, 7),
+                                             dtype="int8", epsilon=_epsilon(), to_numpy=False):
     """Asymmetric quantization of a 2-D `(rows, columns)` tensor in groups of `block_size`
-    rows, computed on the host (Keras's `abs_max_quantize_grouped_with_zero_point` with
-    `to_numpy=True`): each group and column gets a scale and a zero point mapping its
-    `[min, max]` (the last group padded with zero rows) onto `value_range`.
+    rows: each group and column gets a scale and a zero point mapping its `[min, max]` (the
+    last group padded with zero rows) onto `value_range`.
+
+    Args:
+        inputs: tensor of shape `(rows, columns)`.
+        block_size: rows per group.
+        value_range: `(min, max)` of the quantized values.
+        dtype: dtype of the quantized values.
+        epsilon: added to each group's range.
+        to_numpy: compute on the host with NumPy (saves device memory).
 
     Returns:
         `(quantized, scale, zero_point)`: `(rows, columns)` in `dtype`, and
         `(ceil(rows / block_size), columns)` scales (the input's dtype) and int8 zero points.
     """
     qmin, qmax = value_range
-    original = to_torch_dtype(dtype_name(inputs.dtype))
-    x = inputs.detach().cpu()
-    x = (x.float() if x.dtype == torch.bfloat16 else x).numpy()
+    x = _as_tensor(inputs)
+    original, device = x.dtype, x.device
+    if to_numpy:
+        x = x.detach().cpu()
+        x = (x.float() if x.dtype == torch.bfloat16 else x).numpy()
+        lib = np
+    else:
+        lib = torch
     rows, columns = x.shape
     groups = -(-rows // block_size)
     padded = groups * block_size
     if padded > rows:
-        x = np.concatenate([x, np.zeros((padded - rows, columns), dtype=x.dtype)], axis=0)
+        pad = (np.zeros((padded - rows, columns), dtype=x.dtype) if to_numpy
+               else torch.zeros((padded - rows, columns), dtype=x.dtype, device=device))
+        x = lib.concatenate([x, pad], axis=0) if to_numpy else torch.cat([x, pad], dim=0)
     x = x.reshape(groups, block_size, columns)
-    low = np.min(x, axis=1, keepdims=True)
-    high = np.max(x, axis=1, keepdims=True)
-    scale = np.divide(np.subtract(high, low) + epsilon, qmax - qmin)
-    zero = np.clip(np.round(np.divide(-low, scale)) + qmin, qmin, qmax)
-    q = np.clip(np.round(np.divide(x, scale)) + zero, qmin, qmax).astype(dtype)
+    if to_numpy:
+        low, high = np.min(x, axis=1, keepdims=True), np.max(x, axis=1, keepdims=True)
+    else:
+        low, high = torch.amin(x, dim=1, keepdim=True), torch.amax(x, dim=1, keepdim=True)
+    scale = (high - low + epsilon) / (qmax - qmin)
+    zero = lib.clip(lib.round(-low / scale) + qmin, qmin, qmax)
+    q = lib.clip(lib.round(x / scale) + zero, qmin, qmax)
     q = q.reshape(padded, columns)[:rows]
-    device = inputs.device
-    return (torch.as_tensor(np.ascontiguousarray(q), device=device),
-            torch.as_tensor(scale[:, 0], device=device).to(original),
-            torch.as_tensor(zero[:, 0].astype("int8"), device=device))
+    scale, zero = scale[:, 0], zero[:, 0]
+    if to_numpy:
+        q, scale, zero = (torch.as_tensor(np.ascontiguousarray(v), device=device)
+                          for v in (q, scale, zero))
+    return q.to(_torch_dtype(dtype)), scale.to(original), zero.to(torch.int8)
 
 
-def dequantize_groups(quantized, scale, zero, g_idx, group_axis=-1):
-    """`(quantized - zero) * scale` with the scale and zero point of each position's group
-    (`g_idx`) taken along `group_axis` (Keras's `dequantize_with_sz_map`)."""
-    groups = g_idx.to(torch.int64)
+def dequantize_with_sz_map(weights_matrix, scale, zero, g_idx, group_axis=-1):
+    """`(w - zero) * scale` with the scale and zero point of each position's group
+    (`g_idx`) taken along `group_axis`."""
+    groups = _as_tensor(g_idx).to(torch.int64)
+    scale, zero = _as_tensor(scale), _as_tensor(zero)
     dim = group_axis % scale.dim()
     scales = torch.index_select(scale, dim, groups)
     zeros = torch.index_select(zero, dim, groups).to(scales.dtype)
-    return (quantized - zeros) * scales
+    return (_as_tensor(weights_matrix) - zeros) * scales

@@ -1,6 +1,6 @@
-"""int8-, int4- and float8-quantized models saved by cornu load in cornu and in Keras 3 (and Keras's load in
-cornu) with identical predictions: `.keras` files and `.weights.h5` files, Sequential and
-Functional models with Dense, EinsumDense and Embedding."""
+"""int8-, int4- and float8-quantized models saved by cornu load in cornu and in Keras 3 (and
+Keras's load in cornu) with identical predictions: `.keras` files and `.weights.h5` files,
+Sequential and Functional models with Dense, EinsumDense and Embedding."""
 
 import warnings
 

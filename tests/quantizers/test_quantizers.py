@@ -225,3 +225,25 @@ def test_fake_quant_values_and_gradients_match_keras(num_bits, narrow_range, per
     np.testing.assert_array_equal(_np(out), _np(kout))
     for ours, theirs in ((xt, kx), (lot, klo), (hit, khi)):
         np.testing.assert_allclose(_np(ours.grad), _np(theirs.grad), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape,block_size", [((37, 5), 4), ((37, 5), 16), ((8, 3), 128),
+                                              ((12, 4), 3)])
+@pytest.mark.parametrize("to_numpy", [False, True])
+def test_grouped_quantize_and_dequantize_match_keras(shape, block_size, to_numpy):
+    k = _keras()
+    from keras.src.quantizers.quantizers import dequantize_with_sz_map as k_dequantize
+
+    from cornu.quantizers.quantizers import dequantize_with_sz_map
+    x = (RNG.standard_normal(shape) * 2 + 0.5).astype("float32")
+    ours = quantizers.abs_max_quantize_grouped_with_zero_point(torch.tensor(x), block_size,
+                                                               to_numpy=to_numpy)
+    theirs = k.quantizers.abs_max_quantize_grouped_with_zero_point(
+        k.ops.convert_to_tensor(x), block_size, to_numpy=to_numpy)
+    for a, b in zip(ours, theirs):
+        assert str(a.dtype).split(".")[-1] == k.backend.standardize_dtype(b.dtype)
+        np.testing.assert_array_equal(_np(a), _knp(b))
+    g_idx = np.floor_divide(np.arange(shape[0], dtype="float32"), block_size)
+    np.testing.assert_array_equal(
+        _np(dequantize_with_sz_map(*ours, torch.tensor(g_idx), group_axis=0)),
+        _knp(k_dequantize(*theirs, k.ops.convert_to_tensor(g_idx), group_axis=0)))
