@@ -2,7 +2,6 @@
 
 import torch
 
-from cornu.layers.preprocessing import mixing_utils
 from cornu.layers.preprocessing.base_augmentation import BaseRandomImageLayer, is_number
 
 
@@ -11,8 +10,10 @@ class MixUp(BaseRandomImageLayer):
     `perm` is a random permutation of the batch and `w ~ Beta(alpha, alpha)` per image.
 
     Call it on an images tensor or on a dict `{"images": ..., "labels": ...}`; labels
-    (e.g. one-hot, shaped `(batch, classes)`) are mixed with the same weights. Training
-    outputs are in the layer's compute dtype; at inference inputs pass through unchanged.
+    (e.g. one-hot, shaped `(batch, classes)`) and segmentation masks are mixed with the same
+    weights, and each image's bounding boxes get its partner's appended (dicts with
+    "bounding_boxes" need `bounding_box_format`). Training outputs are in the layer's
+    compute dtype; at inference inputs pass through unchanged.
 
     Args:
         alpha: positive float, the Beta distribution's concentration; default 0.2.
@@ -44,29 +45,57 @@ class MixUp(BaseRandomImageLayer):
             weight = x / (x + y)
         return order.to(device), weight.to(device)
 
-    def call(self, inputs, training=True):
-        images, labels, is_dict = mixing_utils.split_inputs(self._label, inputs)
-        self._check_images(images)
+    def get_random_transformation(self, data, training=True, seed=None):
+        """`{"permutation_order": (batch,), "mix_weight": (batch,), "input_shape"}`."""
         if not training:
-            return inputs
+            return None
+        images = data["images"] if isinstance(data, dict) else data
+        n = 1 if images.dim() == 3 else images.shape[0]
+        with self._seeded(seed):
+            order, weight = self._draw(n, images.device)
+        return {"permutation_order": order, "mix_weight": weight,
+                "input_shape": tuple(images.shape)}
+
+    def _mix(self, x, transformation):
+        """`w * x + (1 - w) * x[order]` over the batch (x unbatched: returned as is)."""
+        order, weight = transformation["permutation_order"], transformation["mix_weight"]
+        w = weight.to(device=x.device, dtype=x.dtype).reshape((-1,) + (1,) * (x.dim() - 1))
+        return w * x + (1.0 - w) * x[order.to(x.device)]
+
+    def transform_images(self, images, transformation=None, training=True):
+        if not training or transformation is None:
+            return images
         x = images.to(self._compute_torch_dtype)
-        x = x.unsqueeze(0) if images.dim() == 3 else x
-        n = x.shape[0]
-        order, weight = self._draw(n, x.device)
-        w = weight.to(x.dtype).reshape(n, 1, 1, 1)
-        x = w * x + (1.0 - w) * x[order]
-        x = x.squeeze(0) if images.dim() == 3 else x
-        if not is_dict:
-            return x
-        outputs = dict(inputs, images=x)
-        if labels is not None:
-            labels = torch.as_tensor(labels, device=x.device)
-            if images.dim() == 3:
-                outputs["labels"] = labels.to(x.dtype)
-            else:
-                lw = weight.to(x.dtype).reshape((n,) + (1,) * (labels.dim() - 1))
-                outputs["labels"] = lw * labels + (1.0 - lw) * labels[order]
-        return outputs
+        if images.dim() == 3:
+            return self._mix(x.unsqueeze(0), transformation).squeeze(0)
+        return self._mix(x, transformation)
+
+    def transform_labels(self, labels, transformation=None, training=True):
+        if not training or transformation is None:
+            return labels
+        labels = torch.as_tensor(labels).to(self._compute_torch_dtype)
+        if len(transformation["input_shape"]) == 3:
+            return labels  # one image's labels
+        return self._mix(labels.to(transformation["mix_weight"].device), transformation)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation=None, training=True):
+        """Each image gets its partner's boxes and labels appended (as Keras does)."""
+        if not training or transformation is None:
+            return bounding_boxes
+        order = transformation["permutation_order"].to(bounding_boxes["boxes"].device)
+        result = dict(bounding_boxes)
+        for key in ("boxes", "labels"):
+            result[key] = torch.cat([bounding_boxes[key], bounding_boxes[key][order]], dim=1)
+        return result
+
+    def transform_segmentation_masks(self, segmentation_masks, transformation=None,
+                                     training=True):
+        if not training or transformation is None:
+            return segmentation_masks
+        masks = segmentation_masks
+        if masks.dim() == 3:
+            return self._mix(masks.unsqueeze(0).float(), transformation).squeeze(0)
+        return self._mix(masks.float(), transformation)
 
     def compute_output_shape(self, input_shape):
         if isinstance(input_shape, dict):

@@ -302,7 +302,7 @@ def test_errors():
     with pytest.raises(ValueError, match="not supported"):
         layers.RandomElasticTransform(bounding_box_format="xyxy")(_copy(data))
     with pytest.raises(ValueError, match="bounding boxes"):
-        layers.MixUp(bounding_box_format="xyxy")(_copy(data))
+        layers.CutMix(bounding_box_format="xyxy")(_copy(data))  # Keras's raises too
     with pytest.raises(ValueError, match="'boxes' and 'labels'"):
         layers.RandomFlip(bounding_box_format="xyxy")(
             {"images": data["images"], "bounding_boxes": {"boxes": np.zeros((2, 1, 4))}})
@@ -490,3 +490,32 @@ def test_rand_augment_moves_boxes_through_its_picked_operations(seed):
     inference = layer(_copy(data), training=False)
     np.testing.assert_array_equal(_np(inference["bounding_boxes"]["boxes"]),
                                   data["bounding_boxes"]["boxes"])
+
+
+def test_mix_up_appends_partner_boxes_and_mixes_masks():
+    data = _data("xyxy", n=4, seed=13, masks=True)
+    data["labels"] = np.eye(4, dtype="float32")
+    layer = layers.MixUp(alpha=0.4, seed=5, bounding_box_format="xyxy")
+    t = layers.MixUp(alpha=0.4, seed=5).get_random_transformation(torch.tensor(data["images"]))
+    order, w = _np(t["permutation_order"]), _np(t["mix_weight"])
+    out = layer(_copy(data))
+    boxes, labels = data["bounding_boxes"]["boxes"], data["bounding_boxes"]["labels"]
+    np.testing.assert_array_equal(_np(out["bounding_boxes"]["boxes"]),
+                                  np.concatenate([boxes, boxes[order]], axis=1))
+    np.testing.assert_array_equal(_np(out["bounding_boxes"]["labels"]),
+                                  np.concatenate([labels, labels[order]], axis=1))
+    # Keras 3.15 appends the boxes the same way (but its labels along the batch axis, and it
+    # flattens the masks before mixing them)
+    theirs = keras.layers.MixUp(bounding_box_format="xyxy").transform_bounding_boxes(
+        _densified(data), t)
+    np.testing.assert_array_equal(_np(out["bounding_boxes"]["boxes"]), _np(theirs["boxes"]))
+    masks = data["segmentation_masks"]
+    wm = w.reshape(-1, 1, 1, 1)
+    np.testing.assert_allclose(_np(out["segmentation_masks"]),
+                               wm * masks + (1 - wm) * masks[order], rtol=1e-6)
+    np.testing.assert_allclose(_np(out["labels"]),
+                               w[:, None] * data["labels"] + (1 - w[:, None]) *
+                               data["labels"][order], rtol=1e-6)
+    images = data["images"]
+    np.testing.assert_allclose(_np(out["images"]), wm * images + (1 - wm) * images[order],
+                               rtol=1e-5)
