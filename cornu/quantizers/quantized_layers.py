@@ -131,7 +131,7 @@ class QuantizableMixin:
         else:
             values = self._quantized_values(mode, config, old.detach())
             self._remove_weight(self._float_weight)
-        self.quantized_build(self._float_shape(old.shape), mode, config)
+        self.quantized_build(tuple(old.shape), mode, config)
         with torch.no_grad():
             for name, value in values.items():
                 var = getattr(self, name)
@@ -143,7 +143,7 @@ class QuantizableMixin:
                 name = f"int4/{-1 if block_size is None else block_size}"
             self.dtype_policy = f"{name}_from_{self.dtype_policy.name}"
         from cornu.layers.layer import Layer
-        Layer._trainable_version += 1  # the float weight is gone from the trainable list
+        Layer._trainable_version += 1  # the trainable variables changed
 
     def quantized_build(self, kernel_shape, mode, config=None):
         """Creates the quantized variables of `mode` and switches `call` to the mode's call."""
@@ -337,9 +337,6 @@ class DenseQuantization(QuantizableMixin):
                            "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
                            "float8": _FLOAT8_SPEC}
 
-    def _float_shape(self, shape):
-        return tuple(shape)
-
     def _float8_build(self, kernel_shape, config=None):
         _float8_build(self)
 
@@ -529,9 +526,6 @@ class EinsumDenseQuantization(QuantizableMixin):
                            "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
                            "float8": _FLOAT8_SPEC}
 
-    def _float_shape(self, shape):
-        return tuple(shape)
-
     def _float8_build(self, kernel_shape, config=None):
         _float8_build(self)
 
@@ -646,9 +640,6 @@ class EmbeddingQuantization(QuantizableMixin):
     _serialization_spec = {"int8": ("embeddings", "embeddings_scale"),
                            "int4": ("embeddings", "embeddings_scale", "embeddings_zero",
                                     "g_idx")}
-
-    def _float_shape(self, shape):
-        return tuple(shape)
 
     def _quantization_mode_error(self, mode):
         return NotImplementedError("Invalid quantization mode. Expected one of ('int8', "
