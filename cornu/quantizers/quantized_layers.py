@@ -252,7 +252,6 @@ def _float8_build(layer):
         var = layer.add_weight(name=name, shape=(length,) if history else (),
                                initializer="zeros" if history else "ones", dtype="float32",
                                trainable=True, autocast=False, overwrite_with_gradient=True)
-        var.overwrite_with_gradient = True
         setattr(layer, name, var)
 
 
