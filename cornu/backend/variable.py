@@ -8,7 +8,7 @@ on it are ordinary tensors and no Python-level dispatch runs on the hot path.
 import numpy as np
 import torch
 
-from cornu.utils.dtypes import dtype_name, to_torch_dtype
+from cornu.utils.dtypes import dtype_name, numpy_to_tensor, tensor_to_numpy, to_torch_dtype
 
 
 class Variable(torch.nn.Parameter):
@@ -87,11 +87,11 @@ class Variable(torch.nn.Parameter):
 
     def numpy(self):
         """Returns a copy of the value as a NumPy array."""
-        return self.detach().cpu().numpy().copy()
+        return tensor_to_numpy(self).copy()
 
     def assign(self, value):
         """Overwrites the value in place; the shape must match."""
-        value = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
+        value = value if isinstance(value, torch.Tensor) else numpy_to_tensor(value)
         if tuple(value.shape) != tuple(self.shape):
             raise ValueError(
                 f"Cannot assign a value of shape {tuple(value.shape)} to variable '{self.path}' "

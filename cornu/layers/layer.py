@@ -24,7 +24,7 @@ from cornu.backend.variable import Variable, make_variable
 from cornu.layers.input_spec import InputSpec, assert_input_compatibility  # noqa: F401
 from cornu.layers.node import Node
 from cornu.utils import naming, tree
-from cornu.utils.dtypes import dtype_name, to_torch_dtype
+from cornu.utils.dtypes import dtype_name, numpy_to_tensor, tensor_to_numpy, to_torch_dtype
 
 _ctx = threading.local()
 _BASE_CONFIG_KEYS = ("name", "trainable", "dtype")
@@ -115,6 +115,9 @@ class Layer(torch.nn.Module):
     _pending_loss_layers = []
     # Bumped whenever a weight's trainability changes (invalidates the trainer's caches).
     _trainable_version = 0
+    # True once any layer has a mixed-precision policy: until then no call can be inside an
+    # autocast region that a full-precision layer would have to leave.
+    _mixed_in_use = False
     # The creation-time RematScope mode (None: calls are not rematerialized).
     _remat_mode = None
 
@@ -139,6 +142,8 @@ class Layer(torch.nn.Module):
         # Mixed precision: variables stay in the variable dtype; `call` runs under autocast.
         self._autocast_dtype = (self._compute_torch_dtype if self._dtype_policy.compute_dtype
                                 != self._dtype_policy.variable_dtype else None)
+        if self._autocast_dtype is not None:
+            Layer._mixed_in_use = True
         self.autocast = autocast
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.built = False
@@ -198,6 +203,8 @@ class Layer(torch.nn.Module):
         self._compute_torch_dtype = to_torch_dtype(policy.compute_dtype)
         self._autocast_dtype = (self._compute_torch_dtype
                                 if policy.compute_dtype != policy.variable_dtype else None)
+        if self._autocast_dtype is not None:
+            Layer._mixed_in_use = True
         # A quantized policy set on a built float layer quantizes it, as in Keras.
         if (policy.quantization_mode is not None and self.built
                 and not getattr(self, "_is_quantized", False)):
@@ -403,7 +410,7 @@ class Layer(torch.nn.Module):
 
     def get_weights(self):
         """The weights as a list of NumPy arrays, in `weights` order."""
-        return [w.detach().cpu().numpy().copy() for w in self.weights]
+        return [tensor_to_numpy(w).copy() for w in self.weights]
 
     def set_weights(self, weights):
         """Sets the weights from a list of arrays with Keras's shapes, in `weights` order."""
@@ -414,14 +421,13 @@ class Layer(torch.nn.Module):
                 f"Layer '{self.name}' expected {len(own)} weights, but received {len(weights)} "
                 f"input weights.")
         for var, value in zip(own, weights):
-            value = np.asarray(value)
-            if tuple(value.shape) != tuple(var.shape):
+            if tuple(np.shape(value)) != tuple(var.shape):
                 raise ValueError(
                     f"Layer '{self.name}' weight shape {tuple(var.shape)} is not compatible with "
-                    f"provided weight shape {tuple(value.shape)}.")
+                    f"provided weight shape {tuple(np.shape(value))}.")
         with torch.no_grad():
             for var, value in zip(own, weights):
-                var.copy_(torch.as_tensor(np.asarray(value), dtype=var.dtype))
+                var.copy_(numpy_to_tensor(value).to(var.dtype))
 
     def save_own_variables(self, store):
         """Saves the layer's own variables (not its sub-layers') for `model.save()`.
@@ -578,7 +584,8 @@ class Layer(torch.nn.Module):
             if type(x) is torch.Tensor and not Layer._masks_in_use:
                 mixed = self._autocast_dtype
                 if mixed is None:
-                    if x.dtype == self._compute_torch_dtype:
+                    if x.dtype == self._compute_torch_dtype and not (
+                            Layer._mixed_in_use and torch.is_autocast_enabled(x.device.type)):
                         return self.call(x)
                 # A mixed-precision layer inside its model's autocast region needs nothing more.
                 elif (torch.is_autocast_enabled(x.device.type)
@@ -893,12 +900,17 @@ class _name_scope:
 
 
 def _autocast(dtype, inputs):
-    """`torch.autocast` to `dtype` on the inputs' device, unless off or already active."""
-    if dtype is None:
+    """The autocast region a layer's `call` runs in: `torch.autocast` to `dtype` for a
+    mixed-precision layer (unless already active), and none for a full-precision layer
+    called inside one (a `dtype="float32"` head of a mixed model computes in float32)."""
+    if dtype is None and not Layer._mixed_in_use:
         return contextlib.nullcontext()
     device = _first_device(inputs)
     device_type = device.type if device is not None and device.type != "meta" else "cpu"
-    if torch.is_autocast_enabled(device_type):
+    active = torch.is_autocast_enabled(device_type)
+    if dtype is None:
+        return torch.autocast(device_type, enabled=False) if active else contextlib.nullcontext()
+    if active and torch.get_autocast_dtype(device_type) == dtype:
         return contextlib.nullcontext()
     return torch.autocast(device_type, dtype=dtype)
 

@@ -7,7 +7,7 @@ import torch
 
 from cornu.backend.config import floatx
 from cornu.ops.symbolic_dispatch import symbolic_op
-from cornu.utils.dtypes import to_torch_dtype
+from cornu.utils.dtypes import numpy_to_tensor, tensor_to_numpy, to_torch_dtype
 
 __all__ = [
     "convert_to_tensor", "convert_to_numpy", "cast", "shape", "dtype", "zeros", "ones", "full",
@@ -25,21 +25,23 @@ def _t(x, dtype=None):
         dtype = floatx()
     if isinstance(x, (list, tuple)) and x and any(isinstance(v, torch.Tensor) for v in x):
         return torch.stack([_t(v) for v in x])
-    return torch.as_tensor(np.asarray(x) if not isinstance(x, (int, float, bool)) else x,
-                           dtype=to_torch_dtype(dtype))
+    if isinstance(x, (int, float, bool)):
+        return torch.as_tensor(x, dtype=to_torch_dtype(dtype))
+    tensor = numpy_to_tensor(x)
+    return tensor if dtype is None else tensor.to(to_torch_dtype(dtype))
 
 
 def convert_to_tensor(x, dtype=None, sparse=None):
     """A torch tensor from a tensor, array, list or number (floats default to `floatx()`)."""
     if isinstance(x, np.ndarray) and dtype is None:
-        return torch.from_numpy(np.ascontiguousarray(x))
+        return numpy_to_tensor(np.ascontiguousarray(x))
     return _t(x, dtype)
 
 
 def convert_to_numpy(x):
     """A NumPy array from a tensor (detached, on the CPU)."""
     if isinstance(x, torch.Tensor):
-        return x.detach().cpu().numpy()
+        return tensor_to_numpy(x)
     return np.asarray(x)
 
 

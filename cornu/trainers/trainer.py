@@ -19,6 +19,7 @@ from cornu.trainers.compile_utils import CompileLoss, CompileMetrics
 from cornu.trainers.compiled_steps import CompiledSteps
 from cornu.trainers.logs import LazyLogs, MeanTracker, materialize
 from cornu.utils import tree
+from cornu.utils.dtypes import tensor_to_numpy
 
 
 class Trainer:
@@ -557,9 +558,10 @@ def _batch_size(y_pred):
 def _concat_to_numpy(batches):
     first = batches[0]
     if isinstance(first, torch.Tensor):
-        return torch.cat([b.detach() for b in batches]).cpu().numpy()
+        return tensor_to_numpy(torch.cat([b.detach() for b in batches]))
     flat = [tree.flatten(b) for b in batches]
-    joined = [torch.cat([f[i].detach() for f in flat]).cpu().numpy() for i in range(len(flat[0]))]
+    joined = [tensor_to_numpy(torch.cat([f[i].detach() for f in flat]))
+              for i in range(len(flat[0]))]
     return tree.pack_as(first, joined) if not isinstance(first, tuple) else list(
         tree.pack_as(list(first), joined))
 

@@ -14,6 +14,37 @@ _BY_NAME = {
 _NAMES = {v: k for k, v in _BY_NAME.items() if k not in ("half", "float", "double")}
 
 
+# Dtypes NumPy lacks, as ml_dtypes spells them, with a same-width integer to reinterpret by.
+_ML_DTYPES = {torch.bfloat16: ("bfloat16", torch.int16),
+              torch.float8_e4m3fn: ("float8_e4m3fn", torch.uint8),
+              torch.float8_e5m2: ("float8_e5m2", torch.uint8)}
+_FROM_ML_DTYPES = {name: (dtype, bits) for dtype, (name, bits) in _ML_DTYPES.items()}
+
+
+def tensor_to_numpy(x):
+    """A tensor as a NumPy array (detached, on the CPU); bfloat16 and float8 become
+    `ml_dtypes` arrays, as Keras returns them."""
+    x = x.detach().cpu()
+    if x.dtype in _ML_DTYPES:
+        import ml_dtypes
+        name, bits = _ML_DTYPES[x.dtype]
+        return x.contiguous().view(bits).numpy().view(getattr(ml_dtypes, name))
+    return x.numpy()
+
+
+def numpy_to_tensor(array):
+    """A tensor from a NumPy array (or anything NumPy takes), `ml_dtypes` bfloat16 and
+    float8 included; a tensor is returned as it is."""
+    if isinstance(array, torch.Tensor):
+        return array
+    array = np.asarray(array)
+    if array.dtype.name in _FROM_ML_DTYPES:
+        dtype, bits = _FROM_ML_DTYPES[array.dtype.name]
+        raw = np.ascontiguousarray(array).view(np.int16 if bits == torch.int16 else np.uint8)
+        return torch.from_numpy(raw.copy()).view(dtype)
+    return torch.as_tensor(array)
+
+
 def to_torch_dtype(dtype):
     """Returns the torch dtype for a name, numpy dtype or torch dtype."""
     if dtype is None or isinstance(dtype, torch.dtype):

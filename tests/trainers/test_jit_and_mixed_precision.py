@@ -113,3 +113,51 @@ def test_jit_compile_with_fused_recurrent_layers_matches_eager():
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(jit.predict(x, verbose=0), eager.predict(x, verbose=0),
                                rtol=1e-4, atol=1e-5)
+
+
+def _mixed_model_with_float32_head(lib):
+    lib.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        inputs = lib.Input((12,))
+        hidden = lib.layers.Dense(16, activation="relu")(inputs)
+        return lib.Model(inputs, lib.layers.Dense(3, dtype="float32")(hidden))
+    finally:
+        lib.mixed_precision.set_global_policy("float32")
+
+
+def test_float32_head_of_a_mixed_model_computes_in_float32_like_keras():
+    import keras as keras_ref
+    x, _ = _data()
+    theirs, ours = _mixed_model_with_float32_head(keras_ref), _mixed_model_with_float32_head(keras)
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    expected = theirs.predict(x, verbose=0)
+    result = ours.predict(x, verbose=0)
+    assert result.dtype == expected.dtype == np.float32
+    assert ours(x).dtype == torch.float32
+    # The head multiplies bfloat16 activations in float32: both libraries agree to float32
+    # rounding, where a bfloat16 head would differ by about 1e-2.
+    np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-5)
+    # Called on its own inside an autocast region, a float32 layer leaves it too.
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert ours.layers[-1](torch.randn(4, 16)).dtype == torch.float32
+
+
+def test_bfloat16_outputs_and_weights_convert_to_numpy_like_keras():
+    import keras as keras_ref
+    x, _ = _data()
+    outputs = {}
+    for lib in (keras_ref, keras):
+        layer = lib.layers.Dense(3, dtype="bfloat16")
+        layer.build((None, 12))
+        if lib is keras:
+            layer.set_weights(outputs["weights"])
+        else:
+            outputs["weights"] = layer.get_weights()
+        outputs[lib.__name__] = (lib.ops.convert_to_numpy(layer(x)), layer.get_weights())
+    (theirs, their_weights), (ours, our_weights) = outputs["keras"], outputs["cornu"]
+    assert ours.dtype == theirs.dtype and str(ours.dtype) == "bfloat16"
+    assert [w.dtype for w in our_weights] == [w.dtype for w in their_weights]
+    for a, b in zip(our_weights, their_weights):
+        np.testing.assert_array_equal(a.astype("float32"), b.astype("float32"))
+    np.testing.assert_allclose(ours.astype("float32"), theirs.astype("float32"), rtol=2e-2,
+                               atol=2e-2)
