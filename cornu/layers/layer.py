@@ -585,11 +585,12 @@ class Layer(torch.nn.Module):
                 mixed = self._autocast_dtype
                 if mixed is None:
                     if x.dtype == self._compute_torch_dtype and not (
-                            Layer._mixed_in_use and torch.is_autocast_enabled(x.device.type)):
+                            Layer._mixed_in_use and torch.is_autocast_enabled(
+                                _autocast_device_type(x.device))):
                         return self.call(x)
                 # A mixed-precision layer inside its model's autocast region needs nothing more.
-                elif (torch.is_autocast_enabled(x.device.type)
-                      and torch.get_autocast_dtype(x.device.type) == mixed):
+                elif (torch.is_autocast_enabled(_autocast_device_type(x.device))
+                      and torch.get_autocast_dtype(_autocast_device_type(x.device)) == mixed):
                     return self.call(x)
         return self._call_full(args, kwargs)
 
@@ -899,14 +900,18 @@ class _name_scope:
             _ctx.scope = _scope_path()[:-1]
 
 
+def _autocast_device_type(device):
+    """The autocast device type of `device`: the CPU's for meta tensors (shape inference)."""
+    return device.type if device is not None and device.type != "meta" else "cpu"
+
+
 def _autocast(dtype, inputs):
     """The autocast region a layer's `call` runs in: `torch.autocast` to `dtype` for a
     mixed-precision layer (unless already active), and none for a full-precision layer
     called inside one (a `dtype="float32"` head of a mixed model computes in float32)."""
     if dtype is None and not Layer._mixed_in_use:
         return contextlib.nullcontext()
-    device = _first_device(inputs)
-    device_type = device.type if device is not None and device.type != "meta" else "cpu"
+    device_type = _autocast_device_type(_first_device(inputs))
     active = torch.is_autocast_enabled(device_type)
     if dtype is None:
         return torch.autocast(device_type, enabled=False) if active else contextlib.nullcontext()
