@@ -4,9 +4,10 @@
 from cornu import constraints, initializers, regularizers
 from cornu.layers.convolutional import conv_utils
 from cornu.layers.convolutional.base_conv import BaseConv
+from cornu.layers.core.lora import LoRAMixin
 
 
-class Conv(BaseConv):
+class Conv(LoRAMixin, BaseConv):
     """N-D convolution (base of `Conv1D`, `Conv2D` and `Conv3D`).
 
     Args:
@@ -29,6 +30,9 @@ class Conv(BaseConv):
         activity_regularizer: regularizer of the output.
         kernel_constraint: constraint of the kernel.
         bias_constraint: constraint of the bias.
+        lora_rank: if set, the layer is built with LoRA enabled at this rank (see
+            `enable_lora`): the kernel is frozen and trainable low-rank factors are added.
+        lora_alpha: LoRA's scale is `lora_alpha / lora_rank`; `lora_rank` when None.
     """
 
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
@@ -44,8 +48,6 @@ class Conv(BaseConv):
                          activity_regularizer=activity_regularizer,
                          bias_constraint=bias_constraint, allow_causal=rank == 1, **kwargs)
         name = type(self).__name__
-        if lora_rank is not None:
-            raise NotImplementedError(f"{name}(lora_rank=...) is not supported yet.")
         conv_utils.check_positive_int(type(self), filters, "filters")
         conv_utils.check_positive_int(type(self), groups, "groups")
         if filters % groups:
@@ -59,6 +61,7 @@ class Conv(BaseConv):
         self.kernel_constraint = constraints.get(kernel_constraint)
         # (k..., in, out) -> (out, in, k...): a view taken in `call`.
         self._kernel_perm = (rank + 1, rank) + tuple(range(rank))
+        self._init_lora(lora_rank, lora_alpha)
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -77,6 +80,7 @@ class Conv(BaseConv):
         self._add_bias(self.filters)
         self._in_channels = channels
         self.built = True
+        self._build_lora()
 
     def call(self, inputs):
         x, padding = self._prepare(inputs)
@@ -95,7 +99,7 @@ class Conv(BaseConv):
     def get_config(self):
         config = super().get_config()
         config.update({"filters": self.filters, **self._base_config(), "groups": self.groups,
-                       **self._weights_config("kernel")})
+                       **self._weights_config("kernel"), **self._lora_config()})
         return config
 
 

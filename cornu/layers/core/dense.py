@@ -3,11 +3,12 @@
 import torch
 
 from cornu import activations, constraints, initializers, regularizers
+from cornu.layers.core.lora import LoRAMixin
 from cornu.layers.layer import Layer
 from cornu.quantizers.quantized_layers import DenseQuantization, deserialize_quantization_config
 
 
-class Dense(DenseQuantization, Layer):
+class Dense(LoRAMixin, DenseQuantization, Layer):
     """Densely connected layer; the kernel has Keras's shape `(input_dim, units)`.
 
     Args:
@@ -21,6 +22,9 @@ class Dense(DenseQuantization, Layer):
         activity_regularizer: regularizer of the output.
         kernel_constraint: constraint of the kernel.
         bias_constraint: constraint of the bias.
+        lora_rank: if set, the layer is built with LoRA enabled at this rank (see
+            `enable_lora`): the kernel is frozen and trainable low-rank factors are added.
+        lora_alpha: LoRA's scale is `lora_alpha / lora_rank`; `lora_rank` when None.
         quantization_config: the `cornu.quantizers.QuantizationConfig` a quantized layer
             (dtype policy "int8_from_..." / "int4/<block size>_from_...") builds with.
     """
@@ -28,13 +32,11 @@ class Dense(DenseQuantization, Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 lora_rank=None, quantization_config=None, **kwargs):
+                 lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive "
                              f"integer. Received: units={units!r}")
-        if lora_rank is not None:
-            raise NotImplementedError("Dense(lora_rank=...) is not supported yet.")
         self.units = units
         self.activation = activations.get(activation)
         self._linear = self.activation is activations.linear
@@ -47,6 +49,7 @@ class Dense(DenseQuantization, Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.supports_masking = True
         self.quantization_config = deserialize_quantization_config(quantization_config)
+        self._init_lora(lora_rank, lora_alpha)
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
@@ -70,6 +73,7 @@ class Dense(DenseQuantization, Layer):
         else:
             self.bias = None
         self.built = True
+        self._build_lora()
 
     def call(self, inputs):
         bias = self.bias
@@ -98,5 +102,6 @@ class Dense(DenseQuantization, Layer):
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
             **self._quantization_config_for_config(),
+            **self._lora_config(),
         })
         return config

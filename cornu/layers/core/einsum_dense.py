@@ -6,6 +6,7 @@ import re
 import torch
 
 from cornu import activations, constraints, initializers, regularizers
+from cornu.layers.core.lora import LoRAMixin
 from cornu.layers.layer import Layer
 from cornu.quantizers.quantized_layers import (
     EinsumDenseQuantization,
@@ -91,7 +92,7 @@ class _FanAwareInit:
         return self.base((fan_in, fan_out), dtype=dtype).reshape(tuple(shape))
 
 
-class EinsumDense(EinsumDenseQuantization, Layer):
+class EinsumDense(LoRAMixin, EinsumDenseQuantization, Layer):
     """`activation(einsum(equation, inputs, kernel) + bias)`, with Keras's kernel shape.
 
     Args:
@@ -107,6 +108,9 @@ class EinsumDense(EinsumDenseQuantization, Layer):
         bias_regularizer: regularizer of the bias.
         kernel_constraint: constraint of the kernel.
         bias_constraint: constraint of the bias.
+        lora_rank: if set, the layer is built with LoRA enabled at this rank (see
+            `enable_lora`): the kernel is frozen and trainable low-rank factors are added.
+        lora_alpha: LoRA's scale is `lora_alpha / lora_rank`; `lora_rank` when None.
         quantization_config: the `cornu.quantizers.QuantizationConfig` a quantized layer
             (dtype policy "int8_from_..." / "int4/<block size>_from_...") builds with.
     """
@@ -118,8 +122,6 @@ class EinsumDense(EinsumDenseQuantization, Layer):
                  quantization_config=None, **kwargs):
         kwargs.pop("gptq_unpacked_column_size", None)
         super().__init__(**kwargs)
-        if lora_rank:
-            raise NotImplementedError(f"EinsumDense '{self.name}': `lora_rank` is not supported.")
         if not isinstance(equation, str):
             raise ValueError(f"EinsumDense '{self.name}': `equation` must be a string. "
                              f"Received: equation={equation!r}")
@@ -135,6 +137,7 @@ class EinsumDense(EinsumDenseQuantization, Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.quantization_config = deserialize_quantization_config(quantization_config)
+        self._init_lora(lora_rank, lora_alpha)
 
     def build(self, input_shape):
         kernel_shape, bias_shape, _, in_axes, out_axes = analyze_equation(
@@ -156,6 +159,7 @@ class EinsumDense(EinsumDenseQuantization, Layer):
                                         regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
         self.built = True
+        self._build_lora()
 
     def call(self, inputs):
         x = torch.einsum(self.equation, inputs, self.kernel)
@@ -182,5 +186,6 @@ class EinsumDense(EinsumDenseQuantization, Layer):
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
             **self._quantization_config_for_config(),
+            **self._lora_config(),
         })
         return config

@@ -4,6 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from cornu import constraints, initializers, regularizers
+from cornu.layers.core.lora import LoRAMixin
 from cornu.layers.layer import Layer
 from cornu.quantizers.quantized_layers import (
     EmbeddingQuantization,
@@ -11,7 +12,7 @@ from cornu.quantizers.quantized_layers import (
 )
 
 
-class Embedding(EmbeddingQuantization, Layer):
+class Embedding(LoRAMixin, EmbeddingQuantization, Layer):
     """Turns indices into vectors of size `output_dim`.
 
     Args:
@@ -21,13 +22,19 @@ class Embedding(EmbeddingQuantization, Layer):
         embeddings_regularizer: regularizer of the table.
         embeddings_constraint: constraint of the table.
         mask_zero: treat index 0 as padding and emit a mask.
+        lora_rank: if set, the layer is built with LoRA enabled at this rank (see
+            `enable_lora`): the table is frozen and trainable low-rank factors are added.
+        lora_alpha: LoRA's scale is `lora_alpha / lora_rank`; `lora_rank` when None.
         quantization_config: the `cornu.quantizers.QuantizationConfig` a quantized layer
             (dtype policy "int8_from_..." / "int4/<block size>_from_...") builds with.
     """
 
+    _lora_weight = "embeddings"
+
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 weights=None, lora_rank=None, quantization_config=None, **kwargs):
+                 weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,
+                 **kwargs):
         input_length = kwargs.pop("input_length", None)
         if input_length is not None:
             kwargs.setdefault("input_shape", (input_length,))
@@ -43,6 +50,7 @@ class Embedding(EmbeddingQuantization, Layer):
         self.supports_masking = mask_zero
         self.autocast = False
         self.quantization_config = deserialize_quantization_config(quantization_config)
+        self._init_lora(lora_rank, lora_alpha)
         if weights is not None:
             self.build(None)
             self.set_weights(weights)
@@ -59,6 +67,7 @@ class Embedding(EmbeddingQuantization, Layer):
                 initializer=self.embeddings_initializer, regularizer=self.embeddings_regularizer,
                 constraint=self.embeddings_constraint)
         self.built = True
+        self._build_lora()
 
     def call(self, inputs):
         if inputs.dtype not in (torch.int64, torch.int32):
@@ -83,5 +92,6 @@ class Embedding(EmbeddingQuantization, Layer):
             "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
             **self._quantization_config_for_config(),
+            **self._lora_config(),
         })
         return config
