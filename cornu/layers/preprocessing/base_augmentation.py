@@ -13,7 +13,7 @@ import torch
 from cornu.backend.config import standardize_data_format
 from cornu.layers.layer import Layer
 from cornu.layers.preprocessing import affine_transform, image_utils
-from cornu.utils.bounding_boxes.converters import to_tensor
+from cornu.utils.bounding_boxes.converters import convert_format, to_tensor
 from cornu.utils.bounding_boxes.validation import densify_bounding_boxes
 
 
@@ -124,6 +124,19 @@ class BaseRandomImageLayer(Layer):
         if self.data_format == "channels_first":
             return shape[-2], shape[-1]
         return shape[-3], shape[-2]
+
+    def _boxes_in(self, bounding_boxes, transformation, target="xyxy"):
+        """The boxes converted from the layer's format to `target` on the input images,
+        with those images' height and width."""
+        height, width = self._image_hw(transformation["input_shape"])
+        return (convert_format(dict(bounding_boxes), self.bounding_box_format, target,
+                               height=height, width=width), height, width)
+
+    def _boxes_out(self, boxes, height, width, source="xyxy"):
+        """The boxes converted from `source` back to the layer's format on images of
+        `height` x `width`."""
+        return convert_format(boxes, source, self.bounding_box_format, height=height,
+                              width=width)
 
     # ------------------------------------------------------------- Keras's hooks
 

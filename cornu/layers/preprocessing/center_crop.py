@@ -50,9 +50,7 @@ class CenterCrop(BaseRandomImageLayer):
         return self.transform_images(segmentation_masks, transformation, training=training)
 
     def transform_bounding_boxes(self, bounding_boxes, transformation=None, training=True):
-        height, width = self._image_hw(transformation["input_shape"])
-        boxes = bbox.convert_format(dict(bounding_boxes), self.bounding_box_format, "xyxy",
-                                    height=height, width=width)
+        boxes, height, width = self._boxes_in(bounding_boxes, transformation)
         if height >= self.height and width >= self.width:
             top, left = int((height - self.height) / 2), int((width - self.width) / 2)
             boxes["boxes"] = image_utils.clip_boxes_to_window(boxes["boxes"], top, left, self.height,
@@ -68,8 +66,7 @@ class CenterCrop(BaseRandomImageLayer):
                                         width=self.width)
         boxes = bbox.clip_to_image_size(boxes, height=self.height, width=self.width,
                                         bounding_box_format="xyxy")
-        return bbox.convert_format(boxes, "xyxy", self.bounding_box_format, height=self.height,
-                                   width=self.width)
+        return self._boxes_out(boxes, self.height, self.width)
 
     def compute_output_shape(self, input_shape):
         image_utils.check_rank(self._label, input_shape)

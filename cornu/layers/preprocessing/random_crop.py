@@ -94,9 +94,7 @@ class RandomCrop(BaseRandomImageLayer):
         return self.transform_images(segmentation_masks, transformation, training=training)
 
     def transform_bounding_boxes(self, bounding_boxes, transformation=None, training=True):
-        in_h, in_w = self._image_hw(transformation["input_shape"])
-        boxes = bbox.convert_format(dict(bounding_boxes), self.bounding_box_format, "xyxy",
-                                    height=in_h, width=in_w)
+        boxes, in_h, in_w = self._boxes_in(bounding_boxes, transformation)
         if self._random_window(in_h, in_w, training):
             boxes["boxes"] = bbox.crop(boxes["boxes"], transformation["h_start"],
                                        transformation["w_start"], self.height, self.width)
@@ -108,8 +106,7 @@ class RandomCrop(BaseRandomImageLayer):
                                         width=self.width)
         boxes = bbox.clip_to_image_size(boxes, height=self.height, width=self.width,
                                         bounding_box_format="xyxy")
-        return bbox.convert_format(boxes, "xyxy", self.bounding_box_format, height=self.height,
-                                   width=self.width)
+        return self._boxes_out(boxes, self.height, self.width)
 
     def compute_output_shape(self, input_shape):
         image_utils.check_rank(self._label, input_shape)

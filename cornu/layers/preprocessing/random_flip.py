@@ -69,10 +69,8 @@ class RandomFlip(BaseRandomImageLayer):
     def transform_bounding_boxes(self, bounding_boxes, transformation=None, training=True):
         if not training or transformation is None:
             return bounding_boxes
-        height, width = self._image_hw(transformation["input_shape"])
         flips = transformation["flips"].squeeze(-1)
-        boxes = bbox.convert_format(dict(bounding_boxes), self.bounding_box_format,
-                                    "rel_xyxy", height=height, width=width)
+        boxes, height, width = self._boxes_in(bounding_boxes, transformation, "rel_xyxy")
         b = boxes["boxes"]
         flips = flips.to(b.device)
         x1, y1, x2, y2 = torch.split(b, 1, dim=-1)
@@ -86,8 +84,7 @@ class RandomFlip(BaseRandomImageLayer):
         # keeps boxes inside the image.
         boxes = bbox.clip_to_image_size(boxes, height=height, width=width,
                                         bounding_box_format="xyxy")
-        return bbox.convert_format(boxes, "rel_xyxy", self.bounding_box_format, height=height,
-                                   width=width)
+        return self._boxes_out(boxes, height, width, "rel_xyxy")
 
     def transform_segmentation_masks(self, segmentation_masks, transformation=None,
                                      training=True):

@@ -60,8 +60,7 @@ class RandomRotation(BaseAffineLayer):
                                                zeros, height, width)
         boxes = bbox.clip_to_image_size(boxes, height=height, width=width,
                                         bounding_box_format="xyxy")
-        return bbox.convert_format(boxes, "xyxy", self.bounding_box_format, height=height,
-                                   width=width)
+        return self._boxes_out(boxes, height, width)
 
     def get_config(self):
         config = super().get_config()

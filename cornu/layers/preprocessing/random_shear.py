@@ -81,9 +81,7 @@ class RandomShear(BaseAffineLayer):
     def transform_bounding_boxes(self, bounding_boxes, transformation=None, training=True):
         if not training or transformation is None:
             return bounding_boxes
-        height, width = self._image_hw(transformation["input_shape"])
-        boxes = bbox.convert_format(dict(bounding_boxes), self.bounding_box_format, "xyxy",
-                                    height=height, width=width)
+        boxes, height, width = self._boxes_in(bounding_boxes, transformation)
         b = boxes["boxes"]
         shear = transformation["shear_factor"].to(device=b.device, dtype=b.dtype)
         sx, sy = shear[:, 0, None, None], shear[:, 1, None, None]
@@ -96,8 +94,7 @@ class RandomShear(BaseAffineLayer):
                                      dim=-1)
         boxes = bbox.clip_to_image_size(boxes, height=height, width=width,
                                         bounding_box_format="xyxy")
-        return bbox.convert_format(boxes, "xyxy", self.bounding_box_format, height=height,
-                                   width=width)
+        return self._boxes_out(boxes, height, width)
 
     def get_config(self):
         config = super().get_config()

@@ -65,9 +65,7 @@ class RandomZoom(BaseAffineLayer):
     def transform_bounding_boxes(self, bounding_boxes, transformation=None, training=True):
         if not training or transformation is None:
             return bounding_boxes
-        height, width = self._image_hw(transformation["input_shape"])
-        boxes = bbox.convert_format(dict(bounding_boxes), self.bounding_box_format, "xyxy",
-                                    height=height, width=width)
+        boxes, height, width = self._boxes_in(bounding_boxes, transformation)
         b = boxes["boxes"]
         zoom_x = transformation["width_zoom"].to(device=b.device, dtype=torch.float32)
         zoom_y = transformation["height_zoom"].to(device=b.device, dtype=torch.float32)
@@ -87,8 +85,7 @@ class RandomZoom(BaseAffineLayer):
         boxes = bbox.convert_format(boxes, "xyxy", "rel_xyxy", height=h_end - h_start,
                                     width=w_end - w_start)
         boxes = bbox.clip_to_image_size(boxes, bounding_box_format="rel_xyxy")
-        return bbox.convert_format(boxes, "rel_xyxy", self.bounding_box_format, height=height,
-                                   width=width)
+        return self._boxes_out(boxes, height, width, "rel_xyxy")
 
     def get_config(self):
         config = super().get_config()

@@ -100,8 +100,7 @@ class Resizing(BaseRandomImageLayer):
                                      torch.zeros(4, dtype=boxes["boxes"].dtype,
                                                  device=boxes["boxes"].device),
                                      boxes["boxes"])
-        return bbox.convert_format(boxes, "xyxy", self.bounding_box_format, height=self.height,
-                                   width=self.width)
+        return self._boxes_out(boxes, self.height, self.width)
 
     def _resize_xyxy(self, boxes, in_h, in_w):
         """xyxy boxes of an `(in_h, in_w)` image moved as its pixels are (Keras's formulas)."""
