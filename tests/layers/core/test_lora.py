@@ -148,6 +148,38 @@ def test_copy_and_pickle_keep_lora():
             w.path for w in layer.trainable_weights]
 
 
+def test_clone_and_training_after_enabling():
+    k = keras()
+    x = inputs(SPECS["dense"], batch=8)
+    y = np.random.default_rng(2).standard_normal((8, 2)).astype("float32")
+    models = {}
+    for lib in (k, cornu):
+        model = lib.Sequential([lib.Input((5,)), lib.layers.Dense(4, name="lora_layer"),
+                                lib.layers.Dense(2, name="head")])
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse")
+        models[lib.__name__] = model
+    theirs, ours = models["keras"], models["cornu"]
+    ours.set_weights(theirs.get_weights())
+    for model in (theirs, ours):
+        model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+        model.get_layer("lora_layer").enable_lora(2)
+    theirs.set_weights([w + 0.1 for w in theirs.get_weights()])
+    ours.set_weights(theirs.get_weights())
+    for model, lib in ((theirs, k), (ours, cornu)):
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse")
+        model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    for got, expected in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    clone = cornu.models.clone_model(ours)
+    keras_clone = k.models.clone_model(theirs)
+    assert clone.get_layer("lora_layer").lora_enabled
+    assert ([(w.name, tuple(w.shape)) for w in clone.trainable_weights]
+            == [(w.name, tuple(w.shape)) for w in keras_clone.trainable_weights])
+    clone.set_weights(ours.get_weights())
+    np.testing.assert_allclose(clone.predict(x, verbose=0), ours.predict(x, verbose=0),
+                               rtol=1e-6)
+
+
 def test_quantized_layers_refuse_lora():
     x = inputs(SPECS["dense"])
     quantized = layers.Dense(4, dtype="int8_from_float32")
