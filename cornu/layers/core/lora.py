@@ -66,6 +66,9 @@ class LoRAMixin:
             raise ValueError("Cannot enable lora on a layer that isn't yet built.")
         if self.lora_enabled:
             raise ValueError("lora is already enabled. This can only be done once per layer.")
+        if not isinstance(rank, int) or isinstance(rank, bool) or rank <= 0:
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): `rank` must be a "
+                             f"positive integer. Received: rank={rank!r}")
         if self.quantization_mode is not None:
             raise NotImplementedError(
                 f"Layer '{self.name}' ({type(self).__name__}): LoRA on a quantized layer "

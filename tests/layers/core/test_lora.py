@@ -180,6 +180,38 @@ def test_clone_and_training_after_enabling():
                                rtol=1e-6)
 
 
+def test_invalid_rank():
+    layer = layers.Dense(4)
+    layer(inputs(SPECS["dense"]))
+    for rank in (0, -1, 1.5, None):
+        with pytest.raises(ValueError, match=f"`rank` must be a positive integer. "
+                                             f"Received: rank={rank!r}"):
+            layer.enable_lora(rank)
+    assert not layer.lora_enabled and type(layer) is layers.Dense
+
+
+def test_registered_subclass_keeps_its_name_and_call():
+    @cornu.saving.register_keras_serializable(package="lora_test")
+    class ScaledDense(layers.Dense):
+        def call(self, inputs):
+            return 2.0 * super().call(inputs)
+
+    layer = ScaledDense(4)
+    x = torch.as_tensor(inputs(SPECS["dense"]))
+    layer(x)
+    layer.enable_lora(2)
+    with torch.no_grad():
+        layer.lora_kernel_b.normal_()
+    assert isinstance(layer, ScaledDense) and type(layer).__name__ == "ScaledDense"
+    torch.testing.assert_close(layer(x), 2.0 * (x @ layer.kernel + layer.bias))
+    serialized = cornu.saving.serialize_keras_object(layer)
+    assert serialized["registered_name"] == "lora_test>ScaledDense"
+    clone = cornu.saving.deserialize_keras_object(serialized)
+    assert isinstance(clone, ScaledDense) and clone.lora_enabled and clone.lora_rank == 2
+    clone.set_weights(layer.get_weights())
+    torch.testing.assert_close(clone(x), layer(x))
+
+
 def test_quantized_layers_refuse_lora():
     x = inputs(SPECS["dense"])
     quantized = layers.Dense(4, dtype="int8_from_float32")
