@@ -479,13 +479,11 @@ class Layer(torch.nn.Module):
 
     @property
     def losses(self):
-        """Losses added in the last call (activity regularizers, `add_loss`) and weight penalties."""
-        out = []
-        for layer in self._flatten_layers(include_self=True):
-            out.extend(layer._losses)
-            for v in layer._own_variables:
-                if v.regularizer is not None:
-                    out.append(v.regularizer(v))
+        """Losses added in the last call (activity regularizers, `add_loss`), then the
+        penalties of the trainable weights' regularizers, as Keras orders them."""
+        out = [loss for layer in self._flatten_layers(include_self=True) for loss in layer._losses]
+        out += [v.regularizer(v) for v in self.trainable_weights
+                if getattr(v, "regularizer", None) is not None]
         return out
 
     @staticmethod

@@ -181,7 +181,9 @@ class Trainer:
         if self._trainable_cache is None or self._trainable_cache[0] != version:
             variables = [v for v in self.trainable_weights if v.requires_grad]
             constrained = [v for v in variables if getattr(v, "constraint", None) is not None]
-            regularized = [v for v in self.weights if getattr(v, "regularizer", None) is not None]
+            # Keras penalizes trainable weights only: a frozen kernel's regularizer is a
+            # constant it leaves out of the loss.
+            regularized = [v for v in variables if getattr(v, "regularizer", None) is not None]
             self._trainable_cache = (version, variables, constrained, regularized)
         return self._trainable_cache
 

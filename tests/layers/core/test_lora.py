@@ -57,10 +57,6 @@ def test_fit_matches_keras(family):
     check_fit(SPECS[family], compare_loss=family != "dense_l2")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Keras adds the regularizers of trainable weights only; cornu's trainer (and "
-    "Layer.losses) also add the frozen kernel's, a constant offset in the reported loss "
-    "(cornu/trainers/trainer.py, cornu/layers/layer.py)"))
 def test_fit_loss_with_a_regularized_frozen_kernel_matches_keras():
     check_fit(SPECS["dense_l2"])
 
