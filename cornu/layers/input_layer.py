@@ -23,12 +23,14 @@ class InputLayer(Layer):
     """
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, optional=False, name=None, **kwargs):
+                 input_tensor=None, optional=False, name=None, ragged=None, **kwargs):
         if "batch_input_shape" in kwargs:  # Keras 2 configs
             batch_shape = kwargs.pop("batch_input_shape")
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
-        kwargs.pop("ragged", None)
+        for arg, value in (("sparse", sparse), ("ragged", ragged)):
+            if value:  # TensorFlow's sparse / ragged tensors; torch has no equivalent here
+                raise ValueError(f"`{arg}=True` is not supported with the torch backend")
         kwargs.pop("trainable", None)
         text = dtype is not None and is_string(dtype)  # Keras's string inputs (text layers)
         super().__init__(name=name or naming.auto_name("InputLayer"),
@@ -53,7 +55,7 @@ class InputLayer(Layer):
         self._batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self._input_dtype = "string" if text else dtype_name(dtype or floatx())
         self._data_torch_dtype = data_torch_dtype(self._input_dtype)  # what data becomes
-        self.sparse = bool(sparse)
+        self.sparse = self.ragged = False
         self.optional = optional
         self.built = True
         if input_tensor is None:
@@ -74,21 +76,26 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"batch_shape": list(self._batch_shape), "dtype": self._input_dtype,
-                "sparse": self.sparse, "name": self.name, "optional": self.optional}
+                "sparse": self.sparse, "ragged": self.ragged, "name": self.name,
+                "optional": self.optional}
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
-          tensor=None, optional=False):
+          tensor=None, optional=False, ragged=None):
     """Returns a symbolic tensor to start a Functional model with.
 
     Args:
         shape: shape of one sample, without the batch dim, e.g. `(784,)`; None dims are unknown.
         batch_size: optional fixed batch size.
         dtype: dtype of the data, "float32" by default.
+        sparse: TensorFlow's sparse inputs: only False (or None) is supported.
         batch_shape: full shape including the batch dim.
         name: name of the input (and of its InputLayer).
         tensor: an existing KerasTensor to wrap.
+        optional: whether the input may be None.
+        ragged: TensorFlow's ragged inputs: only False (or None) is supported.
     """
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
-                       batch_shape=batch_shape, name=name, input_tensor=tensor, optional=optional)
+                       batch_shape=batch_shape, name=name, input_tensor=tensor, optional=optional,
+                       ragged=ragged)
     return layer.output

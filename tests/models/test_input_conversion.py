@@ -58,3 +58,17 @@ def test_text_model_fits_predicts_and_saves(tmp_path):
     model.save(tmp_path / "text.keras")
     loaded = cornu.models.load_model(tmp_path / "text.keras")
     np.testing.assert_allclose(loaded.predict(texts, verbose=0), predicted, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("arg", ["sparse", "ragged"])
+def test_tensorflow_only_inputs_are_refused_like_keras(arg):
+    for lib in (keras, cornu):
+        with pytest.raises(ValueError, match=f"`{arg}=True` is not supported with the torch"):
+            lib.Input((3,), **{arg: True})
+
+
+def test_input_layer_config_matches_keras():
+    ours = cornu.layers.InputLayer((3, None), name="x").get_config()
+    theirs = keras.layers.InputLayer((3, None), name="x").get_config()
+    assert {**ours, "batch_shape": tuple(ours["batch_shape"])} == theirs
+    assert cornu.layers.InputLayer.from_config(theirs).batch_shape == (None, 3, None)
