@@ -84,7 +84,8 @@ def split_sizes(left_size, right_size, total):
     return left, right
 
 
-def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None):
+def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None,
+                  preferred_backend=None):
     """Splits a dataset into a left part and a right part (e.g. train / test).
 
     Arrays (NumPy arrays or tensors, alone or in a list/tuple of arrays of the
@@ -104,10 +105,15 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
             of `left_size`.
         shuffle: whether to shuffle the samples before splitting.
         seed: random seed for the shuffle.
+        preferred_backend: None or `"torch"`: the parts are torch datasets (Keras's other
+            backends' datasets are not available).
 
     Returns:
         A tuple of two `torch.utils.data.Subset` objects, the left and right parts.
     """
+    if preferred_backend not in (None, "torch"):
+        raise ValueError("cornu splits datasets into torch datasets: `preferred_backend` must "
+                         f"be None or 'torch'. Received: preferred_backend={preferred_backend!r}")
     dataset = _to_dataset(dataset)
     total = len(dataset)
     left, right = split_sizes(left_size, right_size, total)

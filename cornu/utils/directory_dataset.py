@@ -74,6 +74,16 @@ def index_directory(directory, labels, formats, class_names=None, shuffle=True, 
     return paths, labels, names
 
 
+def check_return_format(format):
+    """Keras's `format`: "tf" (its default) asks for the `tf.data.Dataset` that cornu's
+    `DirectoryDataset` stands in for; other formats are refused."""
+    if format != "tf":
+        raise ValueError(
+            "cornu returns a DirectoryDataset (batches of torch tensors) where Keras returns "
+            "a tf.data.Dataset, so only format='tf' (the default) is supported. "
+            f"Received: format={format!r}")
+
+
 def check_split_arguments(validation_split, subset, shuffle, seed):
     """Keras's checks on `validation_split`, `subset` and `seed`."""
     if subset not in (None, "training", "validation", "both"):

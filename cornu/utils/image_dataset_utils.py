@@ -20,7 +20,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
                                  image_size=(256, 256), shuffle=True, seed=None,
                                  validation_split=None, subset=None, interpolation="bilinear",
                                  follow_links=False, crop_to_aspect_ratio=False,
-                                 pad_to_aspect_ratio=False, data_format=None, verbose=True):
+                                 pad_to_aspect_ratio=False, data_format=None, format="tf",
+                                 verbose=True):
     """Makes a dataset of image batches from `directory/<class name>/<image>` files.
 
     Args:
@@ -45,12 +46,15 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         pad_to_aspect_ratio: pad with zeros to the target aspect ratio before resizing.
         data_format: `"channels_last"` (batches `(batch, height, width, channels)`) or
             `"channels_first"`.
+        format: `"tf"`, Keras's default (its `tf.data.Dataset` is a `DirectoryDataset`
+            here); other formats raise.
         verbose: print how many files were found.
 
     Returns:
         A `DirectoryDataset` yielding `(images, labels)` float32 / label tensors, or two of
         them with `subset="both"`.
     """
+    dd.check_return_format(format)
     check_color_mode(color_mode)
     interpolation = interpolation.lower() if isinstance(interpolation, str) else interpolation
     if interpolation not in _INTERPOLATIONS:

@@ -8,7 +8,7 @@ from cornu.utils import directory_dataset as dd
 def text_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None,
                                 batch_size=32, max_length=None, shuffle=True, seed=None,
                                 validation_split=None, subset=None, follow_links=False,
-                                verbose=True):
+                                format="tf", verbose=True):
     """Makes a dataset of text batches from `directory/<class name>/<file>.txt` files.
 
     Args:
@@ -23,12 +23,15 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
         validation_split: fraction of the files kept for validation.
         subset: `"training"`, `"validation"`, or `"both"` (returns both datasets).
         follow_links: follow symbolic links to subfolders.
+        format: `"tf"`, Keras's default (its `tf.data.Dataset` is a `DirectoryDataset`
+            here); other formats raise.
         verbose: print how many files were found.
 
     Returns:
         A `DirectoryDataset` yielding `(texts, labels)`, texts as a NumPy array of `str`, or
         two of them with `subset="both"`.
     """
+    dd.check_return_format(format)
     if max_length is not None and (not isinstance(max_length, int) or max_length <= 0):
         raise ValueError("`max_length` must be a positive integer or None. "
                          f"Received: max_length={max_length!r}")

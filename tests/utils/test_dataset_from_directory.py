@@ -120,6 +120,11 @@ def test_bad_arguments_raise_clear_errors(image_dir, tmp_path):
         image_dataset_from_directory(tmp_path / "missing")
     with pytest.raises(ValueError, match="No images"):
         image_dataset_from_directory(tmp_path, labels=None, label_mode=None, verbose=False)
+    # Keras's `format`: its default "tf" gives cornu's dataset; "grain" is refused.
+    assert len(image_dataset_from_directory(image_dir, format="tf", verbose=False)) > 0
+    for make in (image_dataset_from_directory, text_dataset_from_directory):
+        with pytest.raises(ValueError, match="only format='tf'.*format='grain'"):
+            make(image_dir, format="grain")
 
 
 def test_fit_and_predict_accept_the_datasets(image_dir):

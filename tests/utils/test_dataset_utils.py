@@ -92,3 +92,10 @@ def test_split_sizes():
     assert split_sizes(0.8, None, 10) == (8, 2)
     assert split_sizes(None, 0.25, 8) == (6, 2)
     assert split_sizes(3, 0.5, 10) == (3, 5)
+
+
+def test_preferred_backend_torch_or_none():
+    left, _ = split_dataset(np.arange(4), left_size=2, preferred_backend="torch")
+    assert values(left) == [0, 1]
+    with pytest.raises(ValueError, match="preferred_backend='tensorflow'"):
+        split_dataset(np.arange(4), left_size=2, preferred_backend="tensorflow")
