@@ -130,13 +130,16 @@ class Model(Trainer, Layer):
         from cornu.saving import saving_api
         saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
-    def save_weights(self, filepath, overwrite=True):
-        """Saves the weights (and optimizer state) to a `.weights.h5` file."""
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Saves the weights (and optimizer state) to a `.weights.h5` file, or with
+        `max_shard_size` (GB) to `.weights.json` plus shards of at most that size."""
         from cornu.saving import saving_api
-        saving_api.save_weights(self, filepath, overwrite=overwrite)
+        saving_api.save_weights(self, filepath, overwrite=overwrite,
+                                max_shard_size=max_shard_size)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        """Loads weights from `.weights.h5`, `.keras` or legacy `.h5` (`by_name=` for `.h5`)."""
+        """Loads weights from `.weights.h5`, sharded `.weights.json`, `.keras` or legacy `.h5`
+        (`by_name=` for `.h5`)."""
         from cornu.saving import saving_api
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 

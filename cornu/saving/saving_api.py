@@ -2,8 +2,9 @@
 
 The format follows the path: `.keras` is Keras 3's zip archive, a path without extension
 (or `zipped=False`) the same files in a folder, `.h5` / `.hdf5` the legacy HDF5 format, and
-`.weights.h5` Keras 3's weights file. Every write is atomic; every read of a damaged or
-foreign file raises a `ValueError` (`InvalidFileError`) or `OSError` naming the file.
+`.weights.h5` Keras 3's weights file (`.weights.json` its sharded form). Every write is
+atomic; every read of a damaged or foreign file raises a `ValueError` (`InvalidFileError`)
+or `OSError` naming the file.
 """
 
 import json
@@ -12,7 +13,7 @@ import zipfile
 
 import h5py
 
-from cornu.saving import keras_archive, legacy_h5, weights_layout
+from cornu.saving import keras_archive, legacy_h5, sharded_weights, weights_layout
 from cornu.saving.file_utils import atomic_write, file_error, reading, split_extension
 from cornu.saving.h5_io import open_h5
 
@@ -77,21 +78,31 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                                "model folder, or a legacy `.h5` file.")
 
 
-def save_weights(model, filepath, overwrite=True):
+def save_weights(model, filepath, overwrite=True, max_shard_size=None):
     """Saves the model's weights (and optimizer state) to a `.weights.h5` file.
 
     Args:
         model: a built model.
-        filepath: a path ending in `.weights.h5`.
+        filepath: a path ending in `.weights.h5`, or `.weights.json` with `max_shard_size`.
         overwrite: replace an existing file; if False and it exists, raise `FileExistsError`.
+        max_shard_size: if given, the largest shard in GB (float): the weights go into
+            `<name>_00000.weights.h5`, `<name>_00001.weights.h5`, ... with a
+            `<name>.weights.json` index, as Keras writes them.
     """
     filepath = os.fspath(filepath)
-    if not filepath.endswith(".weights.h5"):
+    if max_shard_size is None and not filepath.endswith(".weights.h5"):
         raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={filepath}")
+    if max_shard_size is not None and not filepath.endswith(("weights.h5", "weights.json")):
+        raise ValueError("The filename must end in `.weights.json` when `max_shard_size` is "
+                         f"specified. Received: filepath={filepath}")
     if not model.built:
         raise ValueError("You are saving a model that has not yet been built. Try building the "
                          "model first by calling it on some data or by using `build()`.")
+    if max_shard_size is not None:
+        filepath = os.fspath(sharded_weights.sharded_path(filepath))
     _check_overwrite(filepath, overwrite)
+    if max_shard_size is not None:
+        return sharded_weights.save_weights(model, filepath, max_shard_size)
     with atomic_write(filepath) as f:
         with h5py.File(f, "w") as h5:
             weights_layout.save_state(model, h5)
@@ -102,7 +113,8 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=None, **kwargs):
 
     Args:
         model: the model.
-        filepath: a `.weights.h5` or `.keras` file (Keras 3 layout), or a legacy `.h5` file.
+        filepath: a `.weights.h5`, `.keras` or sharded `.weights.json` file (Keras 3
+            layout), or a legacy `.h5` file.
         skip_mismatch: warn about and skip weights whose count or shape does not match,
             instead of raising.
         by_name: (legacy `.h5` only) match layers by name instead of by order.
@@ -114,9 +126,9 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=None, **kwargs):
     if by_name is not None and ext not in (".h5", ".hdf5"):
         raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. "
                          f"Received: {filepath}")
-    if ext not in (".keras", ".weights.h5", ".h5", ".hdf5"):
+    if ext not in (".keras", ".weights.h5", ".weights.json", ".h5", ".hdf5"):
         raise ValueError(f"File format not supported: filepath={filepath}. Expected a "
-                         "`.weights.h5`, `.keras` or legacy `.h5` file.")
+                         "`.weights.h5`, `.weights.json`, `.keras` or legacy `.h5` file.")
     if not model.built:
         raise ValueError("You are loading weights into a model that has not yet been built. "
                          "Try building the model first by calling it on some data or by using "
@@ -124,6 +136,8 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=None, **kwargs):
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No weights file at '{filepath}'.")
     with reading(filepath, "the weights"):
+        if ext == ".weights.json":
+            return sharded_weights.load_weights(model, filepath, skip_mismatch)
         if ext == ".keras":
             h5, close = keras_archive.open_weights(filepath)
             try:

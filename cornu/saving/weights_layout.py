@@ -135,11 +135,22 @@ def _has_custom(optimizer, method):
     return getattr(type(optimizer), method) is not getattr(Optimizer, method)
 
 
-def save_state(root, h5file):
-    """Writes the variables of `root` (model, optimizer included) into an open HDF5 file."""
+def save_state(root, h5file, make_store=None):
+    """Writes the variables of `root` (model, optimizer included) into an open HDF5 file.
+
+    Args:
+        root: the model (or layer).
+        h5file: the open h5py File (None when `make_store` is given).
+        make_store: optional `make_store(path, name)` returning the store one object's
+            variables are written to (the sharded writer's); default: `<path>/vars` of
+            `h5file`.
+    """
     for path, obj in walk(root):
-        group = make_vars_group(h5file, path, getattr(obj, "name", None))
-        store = VarsStore(group, h5file.filename, path)
+        if make_store is not None:
+            store = make_store(path, getattr(obj, "name", None))
+        else:
+            group = make_vars_group(h5file, path, getattr(obj, "name", None))
+            store = VarsStore(group, h5file.filename, path)
         if _is_optimizer(obj) and not _has_custom(obj, "save_own_variables"):
             for i, variable in enumerate(obj.variables):
                 store[str(i)] = variable
@@ -192,25 +203,31 @@ def _load_optimizer(optimizer, store, filename, path):
                                                      device=variable.device))
 
 
-def load_state(root, h5file, skip_mismatch=False, filename=None):
+def load_state(root, h5file, skip_mismatch=False, filename=None, get_store=None):
     """Reads the variables of `root` from an open HDF5 file in Keras 3's layout.
 
     Args:
         root: the model (or layer).
-        h5file: the open h5py File.
+        h5file: the open h5py File (None when `get_store` is given).
         skip_mismatch: warn and skip objects whose variables do not match, instead of
             raising.
         filename: the file's name for error messages.
+        get_store: optional `get_store(path)` returning the store holding one object's
+            variables (the sharded reader's); default: `<path>/vars` of `h5file`.
     """
     filename = filename or h5file.filename
-    if "model_weights" in h5file and "vars" not in h5file and "layers" not in h5file:
+    if (h5file is not None and "model_weights" in h5file and "vars" not in h5file
+            and "layers" not in h5file):
         raise file_error(filename, "it is a legacy Keras HDF5 file, not a Keras 3 weights "
                                    "file; load it from a path ending in '.h5'.")
     failures = []
     for path, obj in walk(root):
-        parent = get_group(h5file, path, filename) if path else h5file
-        group = get_group(parent, "vars", filename) if parent is not None else None
-        store = VarsStore(group, filename, path)
+        if get_store is not None:
+            store = get_store(path)
+        else:
+            parent = get_group(h5file, path, filename) if path else h5file
+            group = get_group(parent, "vars", filename) if parent is not None else None
+            store = VarsStore(group, filename, path)
         try:
             if _is_optimizer(obj) and not _has_custom(obj, "load_own_variables"):
                 if not obj.built and len(store) and obj is getattr(root, "optimizer", None):
