@@ -115,16 +115,24 @@ class QuantizableMixin:
         config = validate_and_resolve_config(mode, config)
         mode = config.mode
         _check_quantize_args(self, mode)
-        # Only the layer classes themselves, not subclasses (whose maths may differ).
-        exact = any(base.__module__ == __name__ for base in type(self).__bases__)
+        # Only the layer classes themselves, not subclasses (whose maths may differ); a
+        # LoRA-enabled layer is checked through its own class.
+        cls = getattr(type(self), "_lora_base_class", type(self))
+        exact = any(base.__module__ == __name__ for base in cls.__bases__)
         if type_check and not exact:
             raise self._not_implemented_error(self.quantize)
         if mode not in SUPPORTED_MODES:
             raise unsupported_mode_error(mode)
         if mode not in self._serialization_spec:
             raise self._quantization_mode_error(mode)
+        lora = getattr(self, "lora_enabled", False)
+        if lora and mode not in ("int8", "int4"):
+            raise NotImplementedError(
+                f"Layer '{self.name}' ({type(self).__name__}) has LoRA enabled; quantization "
+                f"mode '{mode}' does not support LoRA (int8 and int4 do).")
         self.quantization_config = config
-        old = getattr(self, self._float_weight)
+        # As Keras: a LoRA layer's frozen weight is quantized, and its factors stay trainable.
+        old = self._parameters[self._float_weight] if lora else getattr(self, self._float_weight)
         self.__dict__["_build_device"] = old.device
         if mode == "float8":  # the float kernel stays; scales and histories are added
             values = {}
@@ -161,7 +169,7 @@ class QuantizableMixin:
         self.__dict__["load_own_variables"] = self._load_quantized_variables
 
     def _remove_weight(self, name):
-        var = getattr(self, name)
+        var = self._parameters[name] if name in self._parameters else getattr(self, name)
         delattr(self, name)
         self._own_variables = [v for v in self._own_variables if v is not var]
 
@@ -170,8 +178,33 @@ class QuantizableMixin:
                 if getattr(self, name, None) is not None]
 
     def _save_quantized_variables(self, store):
-        for i, variable in enumerate(self._saved_variables()):
-            store[str(i)] = variable
+        """Saves the quantized variables; with LoRA, Keras's layout: the weight dequantized,
+        merged with the factors' product and quantized again (the factors are not saved)."""
+        merged = self._merged_lora_values() if getattr(self, "lora_enabled", False) else {}
+        names = [name for name in self._serialization_spec[self.quantization_mode]
+                 if getattr(self, name, None) is not None]
+        for i, name in enumerate(names):
+            store[str(i)] = merged.get(name, getattr(self, name))
+
+    def _lora_delta(self):
+        """`(lora_alpha / lora_rank) * lora_<W>_a @ lora_<W>_b`."""
+        a = self._parameters[f"lora_{self._float_weight}_a"]
+        b = self._parameters[f"lora_{self._float_weight}_b"]
+        return (self.lora_alpha / self.lora_rank) * torch.matmul(a, b)
+
+    def _add_lora(self, x, inputs, contract):
+        """Adds a LoRA layer's term `(lora_alpha / lora_rank) * contract(inputs, lora_<W>_a)
+        @ lora_<W>_b` to the quantized output `x`, in the compute dtype (Keras's quantized
+        LoRA call)."""
+        if not getattr(self, "lora_enabled", False):
+            return x
+        compute = self._compute()
+        if inputs.is_floating_point():
+            inputs = inputs.to(compute)
+        a = self._parameters[f"lora_{self._float_weight}_a"].to(compute)
+        b = self._parameters[f"lora_{self._float_weight}_b"].to(compute)
+        lora = torch.matmul(contract(inputs, a), b)
+        return (x + (self.lora_alpha / self.lora_rank) * lora).to(compute)
 
     def _load_quantized_variables(self, store):
         variables = self._saved_variables()
@@ -185,6 +218,9 @@ class QuantizableMixin:
             for variable, value in zip(variables, values):
                 variable.copy_(torch.as_tensor(value).to(dtype=variable.dtype,
                                                          device=variable.device))
+            if getattr(self, "lora_enabled", False):  # the file holds the merged weight
+                for side in ("a", "b"):
+                    self._parameters[f"lora_{self._float_weight}_{side}"].zero_()
 
     def _compute(self):
         return to_torch_dtype(self.compute_dtype)
@@ -233,6 +269,39 @@ def _add_int4_variables(layer, shape, block_size):
         layer.kernel_zero = layer.add_weight(name="kernel_zero", shape=scale_shape,
                                              initializer="zeros", dtype="int8", trainable=False)
         layer.g_idx = _group_index(layer, rows, block_size)
+
+
+def _requantize_merged(mode, merged, block_size):
+    """Keras's re-quantization of a LoRA-merged 2-D `(rows, columns)` weight along its rows
+    with the default quantizers (whatever the layer's config): `(values, scale, zero)`, the
+    values unpacked, `zero` None unless int4 is grouped."""
+    if mode == "int8":
+        q, scale = quantizers.abs_max_quantize(merged, axis=0, to_numpy=True)
+        return q, scale.squeeze(0), None
+    if is_grouped(block_size):
+        return quantizers.abs_max_quantize_grouped_with_zero_point(merged, block_size,
+                                                                   to_numpy=True)
+    q, scale = quantizers.abs_max_quantize(merged, axis=0, value_range=(-8, 7), to_numpy=True)
+    return q, scale.squeeze(0), None
+
+
+def _merged_2d_values(layer, float_weight, delta, names, along_rows=True):
+    """The saved values of a 2-D quantized LoRA weight: `float_weight` plus the LoRA `delta`,
+    re-quantized along its rows (along its columns if not `along_rows`), an int4 one packed
+    along its columns (`names`: the weight's, its scale's and zero point's)."""
+    mode = layer.quantization_mode
+    merged = (float_weight + delta.to(float_weight.device).reshape(float_weight.shape)).detach()
+    q, scale, zero = _requantize_merged(mode, merged if along_rows else merged.T,
+                                        getattr(layer, "_int4_block_size", None))
+    if not along_rows:
+        q, scale = q.T.contiguous(), (scale.T if scale.dim() == 2 else scale)
+        zero = None if zero is None else zero.T
+    if mode == "int4":
+        q = quantizers.pack_int4(q, axis=-1)[0]
+    values = {names[0]: q, names[1]: scale}
+    if zero is not None:
+        values[names[2]] = zero
+    return values
 
 
 _FLOAT8_VARIABLES = ("inputs_scale", "inputs_amax_history", "kernel_scale",
@@ -352,6 +421,24 @@ class DenseQuantization(QuantizableMixin):
         values["kernel"] = quantizers.pack_int4(values["kernel"], axis=-1)[0]
         return values
 
+    def _quantized_float_shape(self):
+        return (self.kernel.shape[0], self.units)
+
+    def _dequantized_kernel(self):
+        compute = self._compute()
+        kernel_scale = self.kernel_scale.to(compute)
+        if self.quantization_mode == "int8":
+            return self.kernel.to(compute) / kernel_scale
+        unpacked = quantizers.unpack_int4(self.kernel, self.units, axis=-1)
+        if self._int4_block_size is None:
+            return unpacked.to(compute) / kernel_scale
+        return quantizers.dequantize_with_sz_map(unpacked, kernel_scale, self.kernel_zero,
+                                                 self.g_idx, group_axis=0).to(compute)
+
+    def _merged_lora_values(self):
+        return _merged_2d_values(self, self._dequantized_kernel(), self._lora_delta(),
+                                 ("kernel", "kernel_scale", "kernel_zero"))
+
     @staticmethod
     def _int4_weight_quantizer(config):
         return QuantizationConfig.weight_quantizer_or_default(
@@ -386,6 +473,7 @@ class DenseQuantization(QuantizableMixin):
 
         x = _straight_through(inputs, forward,
                               lambda upstream: torch.matmul(upstream, float_kernel().T), compute)
+        x = self._add_lora(x, inputs, torch.matmul)
         if self.bias is not None:
             x = x + self.bias.to(x.dtype)
         return self.activation(x)
@@ -414,6 +502,7 @@ class DenseQuantization(QuantizableMixin):
             return torch.matmul(upstream, (kernel.to(compute) / kernel_scale).T)
 
         x = _straight_through(inputs, forward, backward, compute)
+        x = self._add_lora(x, inputs, torch.matmul)
         if self.bias is not None:
             x = x + self.bias.to(x.dtype)
         return self.activation(x)
@@ -567,6 +656,7 @@ class EinsumDenseQuantization(QuantizableMixin):
 
         x = _straight_through(inputs, forward, lambda upstream: torch.einsum(
             info.gradient_equation, upstream, kernel), compute)
+        x = self._add_lora(x, inputs, self._lora_contract)
         if self.bias is not None:
             x = x + self.bias.to(x.dtype)
         return self.activation(x)
@@ -624,9 +714,38 @@ class EinsumDenseQuantization(QuantizableMixin):
             return torch.einsum(info.gradient_equation, upstream, float_kernel())
 
         x = _straight_through(inputs, forward, backward, compute)
+        x = self._add_lora(x, inputs, self._lora_contract)
         if self.bias is not None:
             x = x + self.bias.to(x.dtype)
         return self.activation(x)
+
+    def _lora_contract(self, inputs, lora_a):
+        return torch.einsum(self.equation, inputs, lora_a)
+
+    def _quantized_float_shape(self):
+        if self.quantization_mode == "int4":
+            return tuple(self.original_kernel_shape)
+        return tuple(self.kernel.shape)
+
+    def _merged_lora_values(self):
+        info = self._quantization_info()
+        if self.quantization_mode == "int8":
+            kernel = self.kernel / info.kernel_scale_for_dequant(self.kernel_scale)
+            merged = (kernel + self._lora_delta().to(kernel.device)).detach()
+            q, scale = quantizers.abs_max_quantize(merged, axis=info.kernel_reduced,
+                                                   to_numpy=True)
+            return {"kernel": q, "kernel_scale": info.kernel_scale(scale)}
+        compute = self._compute()
+        unpacked = quantizers.unpack_int4(self.kernel, self._int4_columns, axis=-1)
+        kernel_scale = self.kernel_scale.to(compute)
+        if self._int4_block_size is None:
+            kernel = unpacked.to(compute) / kernel_scale
+        else:
+            kernel = quantizers.dequantize_with_sz_map(unpacked, kernel_scale, self.kernel_zero,
+                                                       self.g_idx, group_axis=0).to(compute)
+        # The int4 kernel is stored flat, `(reduced size, other size)`.
+        return _merged_2d_values(self, kernel, self._lora_delta(),
+                                 ("kernel", "kernel_scale", "kernel_zero"))
 
 
 # ---------------------------------------------------------------------- Embedding
@@ -690,9 +809,11 @@ class EmbeddingQuantization(QuantizableMixin):
         rows = unpacked[inputs].to(compute)
         scale = self.embeddings_scale.to(compute)[inputs]
         if self._int4_block_size is None:
-            return rows / scale.unsqueeze(-1)
-        return quantizers.dequantize_with_sz_map(rows, scale, self.embeddings_zero[inputs],
-                                                 self.g_idx, group_axis=-1)
+            outputs = rows / scale.unsqueeze(-1)
+        else:
+            outputs = quantizers.dequantize_with_sz_map(rows, scale, self.embeddings_zero[inputs],
+                                                        self.g_idx, group_axis=-1)
+        return self._add_lora(outputs, inputs, _take_rows)
 
     def _int8_build(self, embeddings_shape, config=None):
         self.embeddings = self.add_weight(name="embeddings", shape=embeddings_shape,
@@ -706,7 +827,33 @@ class EmbeddingQuantization(QuantizableMixin):
         if inputs.dtype not in (torch.int32, torch.int64):
             inputs = inputs.to(torch.int32)
         rows = self.embeddings[inputs].to(compute)
-        return rows / self.embeddings_scale.to(compute)[inputs].unsqueeze(-1)
+        outputs = rows / self.embeddings_scale.to(compute)[inputs].unsqueeze(-1)
+        return self._add_lora(outputs, inputs, _take_rows)
+
+    def _quantized_float_shape(self):
+        return (self.input_dim, self.output_dim)
+
+    def _merged_lora_values(self):
+        compute = self._compute()
+        scale = self.embeddings_scale.to(compute)
+        if self.quantization_mode == "int8":
+            table = self.embeddings.to(compute) / scale.unsqueeze(-1)
+        else:
+            unpacked = quantizers.unpack_int4(self.embeddings, self.output_dim, axis=-1)
+            if self._int4_block_size is None:
+                table = unpacked.to(compute) / scale.unsqueeze(-1)
+            else:
+                table = quantizers.dequantize_with_sz_map(
+                    unpacked.to(compute), scale, self.embeddings_zero, self.g_idx,
+                    group_axis=-1)
+        # Each row (a token's vector) has its scales.
+        return _merged_2d_values(self, table, self._lora_delta(),
+                                 ("embeddings", "embeddings_scale", "embeddings_zero"),
+                                 along_rows=False)
+
+
+def _take_rows(inputs, table):
+    return table[inputs]
 
 
 # ---------------------------------------------------------------------- models

@@ -10,6 +10,11 @@ more. Enabling LoRA moves the instance to a subclass of its class (made once per
 the same name and module) whose `kernel` is a property giving the merged weight, the way
 `torch.nn.utils.parametrize` swaps a module's class. That subclass also saves the merged
 weight in the layer's usual slots (the file reads as an un-LoRA'd layer, Keras's convention).
+
+On an int8 / int4 layer (Keras's QLoRA) the weight attribute stays the quantized variable: the
+quantized call adds `(lora_alpha / lora_rank) * (x @ lora_<W>_a) @ lora_<W>_b`, and saving
+merges the product into the dequantized weight and quantizes it again
+(`cornu/quantizers/quantized_layers.py`). float8 layers take no LoRA.
 """
 
 import numpy as np
@@ -69,14 +74,15 @@ class LoRAMixin:
         if not isinstance(rank, int) or isinstance(rank, bool) or rank <= 0:
             raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): `rank` must be a "
                              f"positive integer. Received: rank={rank!r}")
-        if self.quantization_mode is not None:
+        if self.quantization_mode not in (None, "int8", "int4"):
             raise NotImplementedError(
                 f"Layer '{self.name}' ({type(self).__name__}): LoRA on a quantized layer "
-                "(quantization mode "
-                f"'{self.quantization_mode}') is not supported in cornu; enable LoRA on the "
-                "float layer instead.")
-        base = getattr(self, name)
-        shape = tuple(base.shape)
+                f"of mode '{self.quantization_mode}' is not supported (only int8 and int4 "
+                "layers take LoRA).")
+        base = self._parameters[name]
+        # The unpacked, float weight's shape (an int4 weight is stored packed).
+        shape = (tuple(base.shape) if self.quantization_mode is None
+                 else self._quantized_float_shape())
         regularizer = getattr(self, f"{name}_regularizer", None)
         self.add_weight(name=f"lora_{name}_a", shape=shape[:-1] + (rank,),
                         initializer=initializers.get(a_initializer), dtype="float32",
@@ -104,6 +110,12 @@ class _LoRAEnabled:
     def _lora_merged(self):
         params = self._parameters
         name = self._lora_weight
+        if name not in params:  # between removing the float weight and quantizing it
+            raise AttributeError(f"Layer '{self.name}' has no {name} now.")
+        if getattr(self, "_is_quantized", False):
+            # A quantized layer adds the factors' term in its call; its weight attribute
+            # stays the quantized variable.
+            return params[name]
         delta = torch.matmul(params[f"lora_{name}_a"], params[f"lora_{name}_b"])
         merged = params[name] + (self.lora_alpha / self.lora_rank) * delta
         return merged.to(self._compute_torch_dtype)
@@ -114,8 +126,10 @@ class _LoRAEnabled:
 
     @property
     def weights(self):
-        # Keras keeps the frozen weight where it was created, among the trainable ones.
-        base = self._parameters[self._lora_weight]
+        # Keras keeps the frozen weight where it was created, among the trainable ones (a
+        # quantized weight is created frozen).
+        base = (None if getattr(self, "_is_quantized", False)
+                else self._parameters[self._lora_weight])
         own = self._own_variables
         ordered = ([v for v in own if v._trainable or v is base]
                    + [v for v in own if not v._trainable and v is not base])
@@ -157,11 +171,6 @@ class _LoRAEnabled:
                                                          device=variable.device))
             for factor in self._lora_factors():
                 factor.zero_()
-
-    def quantize(self, mode=None, type_check=True, config=None):
-        raise NotImplementedError(
-            f"Layer '{self.name}' ({type(self).__name__}) has LoRA enabled; quantizing a "
-            "LoRA-enabled layer is not supported in cornu.")
 
     def __reduce_ex__(self, protocol):
         # Pickle through the layer's own class: the LoRA class is made at run time.

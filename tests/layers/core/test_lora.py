@@ -208,26 +208,21 @@ def test_registered_subclass_keeps_its_name_and_call():
     torch.testing.assert_close(clone(x), layer(x))
 
 
-def test_quantized_layers_refuse_lora():
+def test_lora_and_float8_quantization_refuse_each_other():
+    # int8 / int4 LoRA (QLoRA) is tested against Keras in tests/quantizers/test_quantized_lora.py.
     x = inputs(SPECS["dense"])
-    quantized = layers.Dense(4, dtype="int8_from_float32")
+    quantized = layers.Dense(4, dtype="float8_from_float32")
     quantized(x)
-    with pytest.raises(NotImplementedError, match="LoRA on a quantized layer"):
+    with pytest.raises(NotImplementedError, match="LoRA on a quantized layer of mode 'float8'"):
         quantized.enable_lora(2)
-    with pytest.raises(NotImplementedError, match="LoRA on a quantized layer"):
-        layers.Dense(4, lora_rank=2, dtype="int8_from_float32")(x)
-    table = layers.Embedding(7, 4, dtype="int8_from_float32")
-    table(inputs(SPECS["embedding"]))
-    with pytest.raises(NotImplementedError, match="LoRA on a quantized layer"):
-        table.enable_lora(2)
     adapted = layers.Dense(4, lora_rank=2)
     adapted(x)
     with pytest.raises(NotImplementedError, match="LoRA enabled"):
-        adapted.quantize("int8")
+        adapted.quantize("float8")
     model = cornu.Sequential([cornu.Input((5,)), layers.Dense(4, lora_rank=2), layers.Dense(2)])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model.quantize("int8")
+        model.quantize("float8")
     assert any("LoRA enabled" in str(w.message) for w in caught)
     assert model.layers[0].quantization_mode is None
-    assert model.layers[1].quantization_mode == "int8"
+    assert model.layers[1].quantization_mode == "float8"
