@@ -476,6 +476,9 @@ class Layer(torch.nn.Module):
         if not self._losses:
             Layer._pending_loss_layers.append(self)
         self._losses.append(loss)
+        if not self.__dict__.get("_adds_losses"):
+            self.__dict__["_adds_losses"] = True
+            self._refresh_fast_path()
 
     @property
     def losses(self):
@@ -562,8 +565,11 @@ class Layer(torch.nn.Module):
 
     def _refresh_fast_path(self):
         sig = self._signature
+        # Layers holding sub-layers, and layers that add losses, take the full path: the
+        # outermost call clears the previous call's losses.
         self.__dict__["_fast"] = (
             self.built and not sig.has_training and not sig.has_mask
+            and not self._modules and not self.__dict__.get("_adds_losses")
             and self.activity_regularizer is None and self.input_spec is None
             and self.__dict__.get("_remat_mode") is None
             and type(self).compute_mask is Layer.compute_mask

@@ -254,6 +254,9 @@ class Trainer:
 
     def _apply_gradients(self, loss, batch_size):
         _, variables, constrained, _ = self._trainable_variables()
+        if not variables:
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+            return
         for v in variables:
             v.grad = None
         self.optimizer.scale_loss(loss).backward()
