@@ -94,13 +94,16 @@ class Trainer:
         The compiled metrics' `update_state(y, y_pred)` updates them all and `result()` is a
         dict, which a custom `train_step` may return as is (its entries are logged).
         """
+        return self._compiled_metrics() + self._attribute_metrics()
+
+    def _compiled_metrics(self):
         out = [self._loss_tracker] if self._loss_tracker is not None else []
         out += self._output_loss_trackers
         compiled = self._compile_metrics
         if compiled is not None and (compiled._metrics_spec is not None
                                      or compiled._weighted_spec is not None):
             out.append(compiled)
-        return out + self._attribute_metrics()
+        return out
 
     def _attribute_metrics(self):
         """Metrics held as attributes (alone or in lists) by the model or its layers, as
@@ -117,6 +120,12 @@ class Trainer:
                         found.setdefault(id(item), item)
         return list(found.values())
 
+    def _logged_attribute_metrics(self):
+        """The attribute metrics as found at the last `reset_metrics` (each epoch): finding
+        them walks every layer, too slow to repeat on each batch."""
+        tracked = getattr(self, "_tracked_metrics", None)
+        return self._attribute_metrics() if tracked is None else tracked
+
     @property
     def metrics_names(self):
         """Log names in `evaluate`'s order: loss, per-output losses, compiled metrics."""
@@ -127,10 +136,8 @@ class Trainer:
         return names
 
     def reset_metrics(self):
-        # The logs read attribute metrics from this list until the next reset: finding
-        # them walks every layer, too slow to repeat on each batch.
         self._tracked_metrics = self._attribute_metrics()
-        for m in self.metrics:
+        for m in self._compiled_metrics() + self._tracked_metrics:
             m.reset_state()
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
@@ -153,7 +160,7 @@ class Trainer:
     def get_metrics_result(self):
         """The results of `self.metrics` as one dict (dict results merged in)."""
         out = {}
-        for metric in self.metrics:
+        for metric in self._compiled_metrics() + self._logged_attribute_metrics():
             result = metric.result()
             out.update(result if isinstance(result, dict) else {metric.name: result})
         return out
@@ -303,8 +310,7 @@ class Trainer:
                 out[tracker.name] = tracker.result()
         if self._compile_metrics is not None:
             out.update(self._compile_metrics.results())
-        tracked = getattr(self, "_tracked_metrics", None)
-        for metric in self._attribute_metrics() if tracked is None else tracked:
+        for metric in self._logged_attribute_metrics():
             result = metric.result()
             out.update(result if isinstance(result, dict) else {metric.name: result})
         return dict(sorted(out.items()))
