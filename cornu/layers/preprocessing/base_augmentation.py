@@ -274,6 +274,34 @@ def axis_factor(layer_name, factor, arg, low_inclusive):
     return -abs(factor), abs(factor)
 
 
+class BaseColorFactorLayer(BaseRandomImageLayer):
+    """A colour layer set by Keras's `factor` (within `_FACTOR_BOUNDS`), `value_range`,
+    `data_format` and `seed`; it changes pixel values only.
+
+    Args:
+        factor: a number or a `(low, high)` pair, read as Keras reads it.
+        value_range: `(low, high)`, the range of the input values.
+        data_format: "channels_last" or "channels_first".
+        seed: optional int for a reproducible sequence of draws.
+        **kwargs: base layer keyword arguments, such as `name` and `dtype`.
+    """
+
+    _PIXEL_VALUES_ONLY = True
+    _FACTOR_BOUNDS = (-1, 1)
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = base_factor(self._label, factor, self._FACTOR_BOUNDS)
+        check_value_range(self._label, value_range)
+        self.value_range = sorted(value_range)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"factor": self.factor, "value_range": self.value_range,
+                       "seed": self.seed})
+        return config
+
+
 class BaseAffineLayer(BaseRandomImageLayer):
     """Shared by RandomRotation, RandomZoom and RandomTranslation: one affine map per image."""
 

@@ -1,12 +1,11 @@
 """`RandomColorDegeneration`: blends each image toward its grayscale version while training."""
 
 from cornu.layers.preprocessing import color_utils
-from cornu.layers.preprocessing.base_augmentation import (
-    BaseRandomImageLayer, base_factor, check_value_range)
+from cornu.layers.preprocessing.base_augmentation import BaseColorFactorLayer
 from cornu.ops import image as image_ops
 
 
-class RandomColorDegeneration(BaseRandomImageLayer):
+class RandomColorDegeneration(BaseColorFactorLayer):
     """Moves each RGB image toward its grayscale version by a random amount while training.
 
     Per image `f` is drawn in the `factor` range and the output is
@@ -24,13 +23,6 @@ class RandomColorDegeneration(BaseRandomImageLayer):
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
     """
 
-    _PIXEL_VALUES_ONLY = True
-
-    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = base_factor(self._label, factor, (-1, 1))
-        check_value_range(self._label, value_range)
-        self.value_range = sorted(value_range)
 
     def transform_images(self, inputs, transformation=None, training=True):
         color_utils.check_rgb(self._label, inputs, self.data_format)
@@ -42,9 +34,3 @@ class RandomColorDegeneration(BaseRandomImageLayer):
         gray = image_ops.rgb_to_grayscale(images, data_format=self.data_format)
         images = (images + factor * (gray - images)).clamp(*self.value_range)
         return images.squeeze(0) if unbatched else images
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"factor": self.factor, "value_range": self.value_range,
-                       "seed": self.seed})
-        return config

@@ -3,11 +3,10 @@
 import torch
 
 from cornu.layers.preprocessing import color_utils
-from cornu.layers.preprocessing.base_augmentation import (
-    BaseRandomImageLayer, base_factor, check_value_range)
+from cornu.layers.preprocessing.base_augmentation import BaseColorFactorLayer
 
 
-class RandomPosterization(BaseRandomImageLayer):
+class RandomPosterization(BaseColorFactorLayer):
     """Reduces each image to `b` bits per channel value while training.
 
     Per image `b` is an int drawn in `[factor[0], factor[1])` (exactly `factor[0]` when the
@@ -25,13 +24,7 @@ class RandomPosterization(BaseRandomImageLayer):
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
     """
 
-    _PIXEL_VALUES_ONLY = True
-
-    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = base_factor(self._label, factor, (1, 8))
-        check_value_range(self._label, value_range)
-        self.value_range = sorted(value_range)
+    _FACTOR_BOUNDS = (1, 8)
 
     def transform_images(self, inputs, transformation=None, training=True):
         if not training:
@@ -50,9 +43,3 @@ class RandomPosterization(BaseRandomImageLayer):
         x = torch.bitwise_left_shift(torch.bitwise_right_shift(x, shift), shift)
         x = color_utils.rescale(x.to(dtype), (0, 255), self.value_range)
         return x.squeeze(0) if unbatched else x
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"factor": self.factor, "value_range": self.value_range,
-                       "seed": self.seed})
-        return config

@@ -4,12 +4,11 @@ import torch
 
 from cornu.backend.config import epsilon
 from cornu.layers.preprocessing import color_utils
-from cornu.layers.preprocessing.base_augmentation import (
-    BaseRandomImageLayer, base_factor, check_value_range)
+from cornu.layers.preprocessing.base_augmentation import BaseColorFactorLayer
 from cornu.ops import image as image_ops
 
 
-class RandomSaturation(BaseRandomImageLayer):
+class RandomSaturation(BaseColorFactorLayer):
     """Scales the saturation of each RGB image by a random factor while training.
 
     Per image `f` is drawn in the `factor` range and the HSV saturation is multiplied by
@@ -29,13 +28,6 @@ class RandomSaturation(BaseRandomImageLayer):
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
     """
 
-    _PIXEL_VALUES_ONLY = True
-
-    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = base_factor(self._label, factor, (-1, 1))
-        check_value_range(self._label, value_range)
-        self.value_range = sorted(value_range)
 
     def transform_images(self, inputs, transformation=None, training=True):
         if not training:
@@ -56,9 +48,3 @@ class RandomSaturation(BaseRandomImageLayer):
         hsv = torch.stack([hue, saturation, value], dim=axis)
         images = image_ops.hsv_to_rgb(hsv, data_format=self.data_format)
         return images.squeeze(0) if unbatched else images
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"factor": self.factor, "value_range": self.value_range,
-                       "seed": self.seed})
-        return config

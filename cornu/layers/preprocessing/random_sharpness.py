@@ -4,11 +4,10 @@ import torch
 import torch.nn.functional as F
 
 from cornu.layers.preprocessing import color_utils
-from cornu.layers.preprocessing.base_augmentation import (
-    BaseRandomImageLayer, base_factor, check_value_range)
+from cornu.layers.preprocessing.base_augmentation import BaseColorFactorLayer
 
 
-class RandomSharpness(BaseRandomImageLayer):
+class RandomSharpness(BaseColorFactorLayer):
     """Changes the sharpness of each image by a random amount while training.
 
     Each channel is smoothed with the 3x3 kernel `[[1, 1, 1], [1, 5, 1], [1, 1, 1]] / 13`
@@ -28,13 +27,7 @@ class RandomSharpness(BaseRandomImageLayer):
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
     """
 
-    _PIXEL_VALUES_ONLY = True
-
-    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = base_factor(self._label, factor, (0, 1))
-        check_value_range(self._label, value_range)
-        self.value_range = sorted(value_range)
+    _FACTOR_BOUNDS = (0, 1)
 
     def transform_images(self, inputs, transformation=None, training=True):
         images = inputs.to(self._compute_torch_dtype)
@@ -54,9 +47,3 @@ class RandomSharpness(BaseRandomImageLayer):
         if self.data_format == "channels_last":
             x = x.permute(0, 2, 3, 1)
         return x.squeeze(0) if unbatched else x
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"factor": self.factor, "value_range": self.value_range,
-                       "seed": self.seed})
-        return config
