@@ -395,11 +395,9 @@ def deserialize_quantization_config(config):
     return deserialize(config)
 
 
-# ---------------------------------------------------------------------- Dense
-
-
-class DenseQuantization(QuantizableMixin):
-    """Quantized `Dense`: an int8 kernel `(input_dim, units)` with one scale per unit."""
+class _KernelQuantization(QuantizableMixin):
+    """What quantized `Dense` and `EinsumDense` share: a kernel (and bias) saved with its
+    scales in Keras's order, and float8 training."""
 
     _serialization_spec = {"int8": ("kernel", "bias", "kernel_scale"),
                            "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
@@ -407,6 +405,13 @@ class DenseQuantization(QuantizableMixin):
 
     def _float8_build(self, kernel_shape, config=None):
         _float8_build(self)
+
+
+# ---------------------------------------------------------------------- Dense
+
+
+class DenseQuantization(_KernelQuantization):
+    """Quantized `Dense`: an int8 kernel `(input_dim, units)` with one scale per unit."""
 
     def _float8_call(self, inputs):
         return _float8_call(self, inputs, torch.matmul)
@@ -607,15 +612,8 @@ class _EinsumQuantizationInfo:
         return tuple(self.kernel_scale(torch.empty(keep, device="meta")).shape)
 
 
-class EinsumDenseQuantization(QuantizableMixin):
+class EinsumDenseQuantization(_KernelQuantization):
     """Quantized `EinsumDense`: an int8 kernel with scales over its non-reduced axes."""
-
-    _serialization_spec = {"int8": ("kernel", "bias", "kernel_scale"),
-                           "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
-                           "float8": _FLOAT8_SPEC}
-
-    def _float8_build(self, kernel_shape, config=None):
-        _float8_build(self)
 
     def _float8_call(self, inputs):
         return _float8_call(self, inputs,
