@@ -592,10 +592,11 @@ class Layer(torch.nn.Module):
                             Layer._mixed_in_use and torch.is_autocast_enabled(
                                 _autocast_device_type(x.device))):
                         return self.call(x)
-                # A mixed-precision layer inside its model's autocast region needs nothing more.
-                elif (torch.is_autocast_enabled(_autocast_device_type(x.device))
-                      and torch.get_autocast_dtype(_autocast_device_type(x.device)) == mixed):
-                    return self.call(x)
+                else:  # inside its model's autocast region, a mixed layer needs nothing more
+                    device_type = _autocast_device_type(x.device)
+                    if (torch.is_autocast_enabled(device_type)
+                            and torch.get_autocast_dtype(device_type) == mixed):
+                        return self.call(x)
         return self._call_full(args, kwargs)
 
     def forward(self, *args, **kwargs):
