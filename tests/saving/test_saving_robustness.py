@@ -298,6 +298,7 @@ def test_failed_save_keeps_previous_file(saved, tmp_path):
 
 _CHILD = r"""
 import sys
+import time
 import numpy as np
 import cornu as keras
 folder = sys.argv[1]
@@ -315,6 +316,8 @@ while True:
     model.save_weights(folder + "/m.weights.h5")
     print("saved", k, flush=True)
     k += 1
+    if k == 3:  # the kill is aimed at save 2: a fast machine must not get to save 3 first
+        time.sleep(3600)
 """
 
 
